@@ -1,0 +1,1 @@
+"""Light snapshots of libvirt domains: no Nova, no Django in here."""

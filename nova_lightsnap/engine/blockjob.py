@@ -1,0 +1,147 @@
+"""Waiting for libvirt block jobs and knowing how they ended.
+
+``blockJobInfo`` returning ``{}`` only says that no job runs any more; it
+cannot tell a completed commit from a failed or cancelled one. libvirt's
+BLOCK_JOB_2 events can, so they are the primary signal; the caller still
+checks the live XML afterwards, and after a lost event (libvirtd restarted)
+that check alone decides.
+"""
+
+import collections
+import logging
+import threading
+import time
+
+import libvirt
+
+LOG = logging.getLogger(__name__)
+
+COMPLETED = 'completed'
+FAILED = 'failed'
+CANCELED = 'canceled'
+READY = 'ready'
+GONE = 'gone'  # the job vanished with no event seen
+
+_STATUS = {
+    libvirt.VIR_DOMAIN_BLOCK_JOB_COMPLETED: COMPLETED,
+    libvirt.VIR_DOMAIN_BLOCK_JOB_FAILED: FAILED,
+    libvirt.VIR_DOMAIN_BLOCK_JOB_CANCELED: CANCELED,
+    libvirt.VIR_DOMAIN_BLOCK_JOB_READY: READY,
+}
+
+_loop_lock = threading.Lock()
+_loop_started = False
+
+
+def start_event_loop():
+    """Run libvirt's default event loop in a daemon thread (once).
+
+    Must be called before the connection is opened for events to flow.
+    """
+    global _loop_started
+    with _loop_lock:
+        if _loop_started:
+            return
+        libvirt.virEventRegisterDefaultImpl()
+
+        def run():
+            while True:
+                libvirt.virEventRunDefaultImpl()
+
+        threading.Thread(target=run, name='libvirt-events',
+                         daemon=True).start()
+        _loop_started = True
+
+
+class JobWatcher:
+    """Collects BLOCK_JOB_2 events of one connection."""
+
+    def __init__(self, conn):
+        self._cond = threading.Condition()
+        self._events = collections.defaultdict(list)
+        self._callback_id = None
+        try:
+            self._callback_id = conn.domainEventRegisterAny(
+                None, libvirt.VIR_DOMAIN_EVENT_ID_BLOCK_JOB_2,
+                self._on_event, None)
+        except libvirt.libvirtError as exc:
+            # Without an event loop (or on a driver without events) the
+            # XML check after the job is the only signal; still correct.
+            LOG.debug('block job events unavailable: %s', exc)
+        self._conn = conn
+
+    def _on_event(self, conn, dom, disk, job_type, status, opaque):
+        name = _STATUS.get(status)
+        if name is None:
+            return
+        with self._cond:
+            self._events[(dom.UUIDString(), disk)].append(name)
+            self._cond.notify_all()
+
+    def close(self):
+        if self._callback_id is not None:
+            try:
+                self._conn.domainEventDeregisterAny(self._callback_id)
+            except libvirt.libvirtError:
+                pass
+            self._callback_id = None
+
+    def clear(self, dom, disk):
+        """Forget old events before a new job starts on ``disk``."""
+        with self._cond:
+            self._events.pop((dom.UUIDString(), disk), None)
+
+    def _pop(self, key, wanted):
+        events = self._events.get(key, [])
+        for i, name in enumerate(events):
+            if name in wanted:
+                del events[i]
+                return name
+        return None
+
+    def wait(self, dom, disk, wanted, timeout, progress=None, check=None,
+             poll=0.2, job_gone_grace=2.0):
+        """Wait for one of ``wanted`` events, or for the job to vanish.
+
+        Returns the event name, ``GONE`` when the job disappeared without an
+        event, or None on timeout. ``progress`` is called with a percentage;
+        ``check`` may return an event name from the live XML, for events
+        that were lost.
+        """
+        key = (dom.UUIDString(), disk)
+        deadline = time.monotonic() + timeout
+        gone_since = None
+        last_pct = None
+        while True:
+            with self._cond:
+                got = self._pop(key, wanted)
+                if got is None:
+                    self._cond.wait(poll)
+                    got = self._pop(key, wanted)
+            if got is None and check is not None:
+                got = check()
+            if got is not None:
+                if progress and got in (COMPLETED, READY):
+                    progress(100.0)
+                return got
+            try:
+                info = dom.blockJobInfo(disk, 0)
+            except libvirt.libvirtError as exc:
+                LOG.debug('blockJobInfo(%s): %s', disk, exc)
+                info = {}
+            if info:
+                gone_since = None
+                end = info.get('end') or 0
+                if progress and end:
+                    pct = 100.0 * info.get('cur', 0) / end
+                    if pct != last_pct:
+                        progress(pct)
+                        last_pct = pct
+            else:
+                now = time.monotonic()
+                gone_since = gone_since or now
+                # Events may trail the job's disappearance slightly.
+                if now - gone_since >= job_gone_grace:
+                    return GONE
+            if time.monotonic() >= deadline:
+                return None

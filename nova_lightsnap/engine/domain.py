@@ -1,0 +1,661 @@
+"""Light snapshots of one libvirt domain, running or shut off.
+
+Every operation runs under the domain's lock, first finishes or rolls back
+whatever a killed predecessor left in the journal, checks that the disks are
+where the metadata says, and journals each step before it touches a disk.
+"""
+
+import contextlib
+import dataclasses
+import datetime
+import logging
+import os
+import time
+
+import libvirt
+
+from nova_lightsnap import chain
+from nova_lightsnap.engine import blockjob
+from nova_lightsnap.engine import errors
+from nova_lightsnap.engine import images
+from nova_lightsnap.engine import names
+from nova_lightsnap.engine import planner
+from nova_lightsnap.engine import quiesce
+from nova_lightsnap.engine import state as state_mod
+
+LOG = logging.getLogger(__name__)
+
+SNAPSHOT_FLAGS = (libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY |
+                  libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_NO_METADATA |
+                  libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_REUSE_EXT |
+                  libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_ATOMIC)
+STATE_SUFFIX = '.lightsnap.json'
+
+
+def overlay_name(root_basename, index):
+    stem = root_basename
+    for ext in ('.qcow2', '.img', '.raw'):
+        if stem.endswith(ext):
+            stem = stem[:-len(ext)]
+            break
+    return '%s.ls%04d.qcow2' % (stem, index)
+
+
+def snapshot_xml(overlays):
+    """``<domainsnapshot>`` naming a pre-created overlay for every disk."""
+    parts = ['<domainsnapshot><disks>']
+    for target, ref in sorted(overlays.items()):
+        if ref.kind == 'file':
+            parts.append(
+                "<disk name='%s' snapshot='external' type='file'>"
+                "<driver type='qcow2'/><source file='%s'/></disk>"
+                % (target, _xml_attr(ref.path)))
+        else:
+            parts.append(
+                "<disk name='%s' snapshot='external' type='network'>"
+                "<driver type='qcow2'/><source protocol='gluster' "
+                "name='%s/%s'><host name='%s' port='%d'/></source></disk>"
+                % (target, _xml_attr(ref.volume), _xml_attr(ref.path),
+                   _xml_attr(ref.host), ref.port))
+    parts.append('</disks></domainsnapshot>')
+    return ''.join(parts)
+
+
+def _xml_attr(value):
+    return (value.replace('&', '&amp;').replace("'", '&apos;')
+            .replace('<', '&lt;').replace('>', '&gt;'))
+
+
+def _now():
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
+def now_iso():
+    return _now().isoformat(timespec='seconds')
+
+
+@dataclasses.dataclass
+class PreparedSnapshot:
+    """A create that has its overlays but has not switched the disks yet."""
+    name: str
+    overlays: dict  # target -> ImageRef
+    running: bool
+    quiesced: bool = False
+
+
+class DomainSnapshots:
+    """The operations on one domain. Not thread-safe; one per operation."""
+
+    def __init__(self, engine, dom):
+        self.engine = engine
+        self.conn = engine.conn
+        self.dom = dom
+        self.uuid = dom.UUIDString()
+        self.name = dom.name()
+        self.reports = []  # what recovery did, for the caller to show
+        self.steps = []  # the planner steps executed, in order
+        self._state_file = None
+
+    # -- where the metadata lives -------------------------------------------
+
+    def _locate_state(self):
+        entry = self.engine.registry.find_domain(self.uuid)
+        if entry:
+            return entry['state']
+        try:
+            disks = chain.parse_disks(self._xml())
+        except chain.UnsupportedDisk as exc:
+            raise errors.Unsupported('domain %s: %s' % (self.name, exc))
+        for disk in disks:
+            if disk.active.ref.kind == 'file':
+                return os.path.join(disk.active.ref.dirname,
+                                    self.uuid + STATE_SUFFIX)
+        return os.path.join(self.engine.registry.domains_dir,
+                            self.uuid + STATE_SUFFIX)
+
+    @property
+    def state_file(self):
+        if self._state_file is None:
+            self._state_file = state_mod.StateFile(self._locate_state())
+        return self._state_file
+
+    # -- libvirt views ---------------------------------------------------------
+
+    def _running(self):
+        return bool(self.dom.isActive())
+
+    def _xml(self, inactive=False):
+        flags = libvirt.VIR_DOMAIN_XML_SECURE
+        if inactive or not self._running():
+            flags |= libvirt.VIR_DOMAIN_XML_INACTIVE
+        return self.dom.XMLDesc(flags)
+
+    def _disks(self):
+        try:
+            return {d.target: d for d in chain.parse_disks(self._xml())}
+        except chain.UnsupportedDisk as exc:
+            raise errors.Unsupported('domain %s: %s; only file and gluster '
+                                     'disks can have light snapshots'
+                                     % (self.name, exc)) from None
+
+    def _capacity(self, dstate):
+        """The disk's current size: a resize shows in the running domain."""
+        if self._running():
+            try:
+                dstate.capacity = int(self.dom.blockInfo(dstate.target)[0])
+            except libvirt.libvirtError as exc:
+                LOG.debug('blockInfo(%s): %s', dstate.target, exc)
+        return dstate.capacity
+
+    # -- state, lock, recovery -----------------------------------------------
+
+    def _adopt(self):
+        disks = {}
+        for target, disk in self._disks().items():
+            image = disk.active
+            try:
+                capacity = int(self.dom.blockInfo(target)[0])
+            except libvirt.libvirtError:
+                capacity = images.capacity(image.ref)
+            disks[target] = state_mod.DiskState(
+                target=target, root=image.ref, capacity=capacity,
+                layers={image.ref.basename: None},
+                formats={image.ref.basename: image.format},
+                active=image.ref.basename)
+        if not disks:
+            raise errors.Unsupported('domain %s has no disk that can have '
+                                     'light snapshots' % self.name)
+        return state_mod.DomainState(uuid=self.uuid, name=self.name,
+                                     next_index=1, disks=disks, snapshots=[])
+
+    def _save(self, st):
+        self.state_file.save(st)
+
+    @contextlib.contextmanager
+    def operation(self, adopt=True):
+        """Lock the domain and yield its consistent, recovered state."""
+        os.makedirs(os.path.dirname(self.state_file.path), exist_ok=True)
+        with self.state_file.locked(self.name):
+            st = self.state_file.load()
+            if st is None:
+                if not adopt:
+                    yield None
+                    return
+                st = self._adopt()
+                self._save(st)
+                self.engine.registry.record_domain(self.uuid, self.name,
+                                                   self.state_file.path)
+            if st.journal:
+                self._recover(st)
+            self._empty_garbage(st)
+            self._check_chain(st)
+            yield st
+
+    def _report(self, message):
+        LOG.warning('%s: %s', self.name, message)
+        self.reports.append(message)
+
+    def _empty_garbage(self, st):
+        if not st.garbage:
+            return
+        for ref in list(st.garbage):
+            images.remove(ref)
+        st.garbage = []
+        self._save(st)
+
+    def _check_chain(self, st):
+        disks = self._disks()
+        if set(disks) != set(st.disks):
+            raise errors.ChainMismatch(
+                'domain %s now has disks %s but its light snapshots cover %s;'
+                ' detach the new disks or commit-all and start over'
+                % (self.name, ', '.join(sorted(disks)),
+                   ', '.join(sorted(st.disks))))
+        running = self._running()
+        for target, dstate in st.disks.items():
+            live = disks[target]
+            expected = [dstate.ref(n) for n in
+                        dstate.path_to_root(dstate.active)]
+            actual = [i.ref for i in live.chain[:len(expected)]]
+            if not running:
+                expected, actual = expected[:1], actual[:1]
+            if expected != actual:
+                raise errors.ChainMismatch(
+                    'disk %s of %s is on %s, but the light-snapshot metadata '
+                    '(%s) expects %s; the chain was changed outside '
+                    'lightsnap' % (target, self.name,
+                                   ' <- '.join(r.url for r in actual),
+                                   self.state_file.path,
+                                   ' <- '.join(r.url for r in expected)))
+
+    def _actives(self):
+        return {t: d.active.ref for t, d in self._disks().items()}
+
+    def _recover(self, st):
+        journal = st.journal
+        op = journal['op']
+        if op in ('create', 'revert'):
+            self._recover_switch(st, journal)
+        elif op == 'merge':
+            self._recover_merge(st, journal)
+        else:
+            raise errors.LightSnapError('unknown journal entry %r in %s'
+                                        % (op, self.state_file.path))
+        st.journal = None
+        self._save(st)
+
+    def _recover_switch(self, st, journal):
+        """A create or revert was cut off: finish it if the disks switched."""
+        new = {t: st.disks[t].ref(b) for t, b in journal['overlays'].items()}
+        if journal.get('xml') and not self._defined():
+            # A transient domain destroyed for a revert: bring it back on
+            # the disks it ran on, then decide as for any other domain.
+            self.dom = self.conn.createXML(journal['xml'], 0)
+        actives = self._actives()
+        switched = [t for t in new if actives.get(t) == new[t]]
+        if len(switched) == len(new):
+            self._commit_switch(st, journal)
+            self._report('finished the %s of %r that was interrupted'
+                         % (journal['op'], journal['name']))
+        elif not switched:
+            for ref in new.values():
+                images.remove(ref)
+            self._report('rolled back the %s of %r that was interrupted; '
+                         'nothing changed' % (journal['op'], journal['name']))
+        else:
+            raise errors.ChainMismatch(
+                'the interrupted %s of %r switched disks %s but not the '
+                'others; fix the domain XML by hand (see %s)'
+                % (journal['op'], journal['name'], ', '.join(switched),
+                   self.state_file.path))
+        if journal.get('was_running') and not self._running():
+            self._start(journal)
+            self._report('started %s again' % self.name)
+
+    def _defined(self):
+        try:
+            self.dom = self.conn.lookupByUUIDString(self.uuid)
+            return True
+        except libvirt.libvirtError:
+            return False
+
+    def _commit_switch(self, st, journal):
+        for target, basename in journal['overlays'].items():
+            dstate = st.disks[target]
+            parent = journal['parents'][target]
+            dstate.layers[basename] = parent
+            dstate.formats[basename] = 'qcow2'
+            dstate.active = basename
+        if journal['op'] == 'create':
+            st.snapshots.append(state_mod.Snapshot(
+                name=journal['name'], created_at=journal['created_at'],
+                layers=dict(journal['parents']),
+                quiesced=journal.get('quiesced', False),
+                set=journal.get('set')))
+
+    def _recover_merge(self, st, journal):
+        step = planner.Step(**journal['step'])
+        dstate = st.disks[step.target]
+        if self._running() and step.kind != planner.OFFLINE_COMMIT:
+            self._settle_job(step)
+            live = self._disks()[step.target]
+            done = all(live.find(dstate.ref(n)) is None
+                       for n in step.removed)
+        else:
+            done = (step.top == dstate.active and
+                    self._actives()[step.target] == dstate.ref(step.base))
+        if done:
+            self._finish_step(st, step)
+            self._report('finished the interrupted merge (%s)'
+                         % step.describe())
+        else:
+            self._report('the merge (%s) was interrupted before it took '
+                         'effect; nothing was lost, it is retried'
+                         % step.describe())
+
+    def _settle_job(self, step):
+        """Let a block job that outlived its caller end, one way or another."""
+        target = step.target
+        if not self.dom.blockJobInfo(target, 0):
+            return
+        live = self._disks()[target]
+        if live.mirror and live.mirror['ready']:
+            self.dom.blockJobAbort(target,
+                                   libvirt.VIR_DOMAIN_BLOCK_JOB_ABORT_PIVOT)
+            self._report('pivoted the active commit of %s that was left '
+                         'ready' % target)
+            return
+        result = self.engine.watcher.wait(
+            self.dom, target, {blockjob.COMPLETED, blockjob.FAILED,
+                               blockjob.CANCELED}, self.engine.job_timeout)
+        if result is None:
+            self.dom.blockJobAbort(target, 0)
+
+    # -- public operations ---------------------------------------------------
+
+    def list(self):
+        """Snapshots, oldest first, from the metadata alone."""
+        return describe(self.state_file.load())
+
+    def create(self, name=None, quiesce_mode='auto'):
+        quiesce.check_mode(quiesce_mode)
+        if name is not None:
+            names.check_snapshot_name(name)
+        with self.operation() as st:
+            prepared = self.prepare_create(st, name)
+            try:
+                with quiesce.frozen(self.dom, quiesce_mode) as frozen:
+                    self.take(prepared)
+                prepared.quiesced = frozen or not prepared.running
+            except BaseException:
+                self.abort_create(st, prepared)
+                raise
+            return self.finish_create(st, prepared)
+
+    def prepare_create(self, st, name, set_name=None):
+        if name is None:
+            name = self._default_name(st)
+        if st.has_snapshot(name):
+            raise errors.InvalidInput('domain %s already has a snapshot '
+                                      'named %r' % (self.name, name))
+        index = st.next_index
+        st.next_index += 1
+        overlays = {t: d.ref(overlay_name(d.root.basename, index))
+                    for t, d in st.disks.items()}
+        st.journal = {
+            'op': 'create', 'name': name,
+            'overlays': {t: r.basename for t, r in overlays.items()},
+            'parents': {t: d.active for t, d in st.disks.items()},
+            'created_at': now_iso(),
+            'set': set_name,
+        }
+        self._save(st)
+        prepared = PreparedSnapshot(name, overlays, self._running())
+        try:
+            for target, ref in overlays.items():
+                dstate = st.disks[target]
+                images.create_overlay(ref, dstate.active,
+                                      dstate.formats[dstate.active],
+                                      self._capacity(dstate))
+        except BaseException:
+            self.abort_create(st, prepared)
+            raise
+        return prepared
+
+    def take(self, prepared):
+        """Switch every disk to its overlay, atomically."""
+        refs = prepared.overlays
+        if prepared.running:
+            try:
+                self.dom.snapshotCreateXML(snapshot_xml(refs), SNAPSHOT_FLAGS)
+            except libvirt.libvirtError as exc:
+                raise errors.LightSnapError(
+                    'libvirt refused the snapshot of %s: %s'
+                    % (self.name, exc.get_error_message())) from None
+        else:
+            self._redefine({t: (r, 'qcow2') for t, r in refs.items()})
+
+    def abort_create(self, st, prepared):
+        for ref in prepared.overlays.values():
+            images.remove(ref)
+        st.journal = None
+        self._save(st)
+
+    def finish_create(self, st, prepared):
+        st.journal['quiesced'] = prepared.quiesced
+        self._commit_switch(st, st.journal)
+        st.journal = None
+        self._save(st)
+        return describe(st)[-1]
+
+    def _default_name(self, st):
+        base = _now().strftime('snap-%Y%m%dT%H%M%SZ')
+        name, n = base, 1
+        while st.has_snapshot(name):
+            n += 1
+            name = '%s-%d' % (base, n)
+        return name
+
+    def delete(self, name):
+        names.check_snapshot_name(name)
+        with self.operation() as st:
+            return self.delete_in(st, name)
+
+    def delete_in(self, st, name):
+        st.snapshots.remove(st.snapshot(name))
+        self._save(st)
+        self._collect(st)
+        return {'deleted': name}
+
+    def revert(self, name):
+        names.check_snapshot_name(name)
+        with self.operation() as st:
+            snap = st.snapshot(name)
+            index = st.next_index
+            st.next_index += 1
+            overlays = {t: d.ref(overlay_name(d.root.basename, index))
+                        for t, d in st.disks.items()}
+            running = self._running()
+            persistent = bool(self.dom.isPersistent())
+            st.journal = {
+                'op': 'revert', 'name': name,
+                'overlays': {t: r.basename for t, r in overlays.items()},
+                'parents': dict(snap.layers), 'was_running': running,
+                'xml': None if persistent else self._xml(),
+            }
+            self._save(st)
+            try:
+                for target, ref in overlays.items():
+                    parent = snap.layers[target]
+                    images.create_overlay(ref, parent,
+                                          st.disks[target].formats[parent],
+                                          self._capacity(st.disks[target]))
+            except BaseException:
+                self.abort_create(st, PreparedSnapshot(name, overlays, False))
+                raise
+            sources = {t: (r, 'qcow2') for t, r in overlays.items()}
+            if persistent:
+                self._redefine(sources)
+                if running:
+                    self.dom.destroy()
+            else:
+                xml = chain.set_disk_sources(st.journal['xml'], sources)
+                self.dom.destroy()
+            self._commit_switch(st, st.journal)
+            if running:
+                if persistent:
+                    self.dom.create()
+                else:
+                    self.dom = self.conn.createXML(xml, 0)
+            st.journal = None
+            self._save(st)
+            self._collect(st)
+            return {'reverted': name, 'running': running}
+
+    def _start(self, journal):
+        if self.dom.isPersistent():
+            self.dom.create()
+
+    def commit_all(self):
+        with self.operation() as st:
+            count = len(st.snapshots)
+            st.snapshots = []
+            self._save(st)
+            self._collect(st)
+            return {'committed': count,
+                    'disks': {t: d.ref(d.active).url
+                              for t, d in st.disks.items()}}
+
+    def export(self, name, target, dest):
+        names.check_snapshot_name(name)
+        with self.operation() as st:
+            snap = st.snapshot(name)
+            if target not in snap.layers:
+                raise errors.NotFound('snapshot %r has no disk %r; it has %s'
+                                      % (name, target,
+                                         ', '.join(sorted(snap.layers))))
+            ref = st.disks[target].ref(snap.layers[target])
+            images.export(ref, dest, progress=self._progress(
+                'export %s %s' % (name, target)))
+            return {'exported': name, 'disk': target, 'to': dest}
+
+    # -- merging ---------------------------------------------------------------
+
+    def _progress(self, what):
+        callback = self.engine.progress
+        if callback is None:
+            return None
+        return lambda pct: callback(what, pct)
+
+    def _collect(self, st):
+        """Drop every layer that no name, branch or the disk still needs."""
+        while True:
+            running = self._running()
+            step = None
+            for target in sorted(st.disks):
+                dstate = st.disks[target]
+                sizes = {n: images.allocated(dstate.ref(n))
+                         for n in dstate.layers}
+                step = planner.next_step(dstate, st.named_layers(target),
+                                         running, sizes)
+                if step:
+                    break
+            if step is None:
+                return
+            LOG.info('%s: %s', self.name, step.describe())
+            self.steps.append(step)
+            if step.kind == planner.REMOVE:
+                self._finish_step(st, step)
+                continue
+            st.journal = {'op': 'merge', 'step': dataclasses.asdict(step)}
+            self._save(st)
+            if step.kind == planner.OFFLINE_COMMIT:
+                self._offline_commit(st, step)
+            else:
+                self._block_job(st, step)
+            self._finish_step(st, step)
+
+    def _finish_step(self, st, step):
+        dstate = st.disks[step.target]
+        st.garbage.extend(dstate.ref(n) for n in step.removed)
+        planner.apply(dstate, step, st.snapshots)
+        st.journal = None
+        self._save(st)
+        self._empty_garbage(st)
+
+    def _offline_commit(self, st, step):
+        dstate = st.disks[step.target]
+        base = dstate.ref(step.base)
+        images.commit(dstate.ref(step.top), base,
+                      progress=self._progress(step.describe()))
+        for child in dstate.children(step.top):
+            images.rebase_unsafe(dstate.ref(child), step.base,
+                                 dstate.formats[step.base])
+        if step.top == dstate.active:
+            self._redefine({step.target: (base, dstate.formats[step.base])})
+
+    def _block_job(self, st, step):
+        dstate = st.disks[step.target]
+        target = step.target
+        live = self._disks()[target]
+
+        def index(basename):
+            name = live.index_name(dstate.ref(basename))
+            if name is None:
+                raise errors.ChainMismatch(
+                    'image %s is not in the live chain of %s %s'
+                    % (basename, self.name, target))
+            return name
+
+        watcher = self.engine.watcher
+        watcher.clear(self.dom, target)
+        progress = self._progress(step.describe())
+        ends = {blockjob.COMPLETED, blockjob.FAILED, blockjob.CANCELED}
+        try:
+            if step.kind == planner.COMMIT:
+                self.dom.blockCommit(
+                    target, index(step.base), index(step.top), 0,
+                    libvirt.VIR_DOMAIN_BLOCK_COMMIT_RELATIVE)
+            elif step.kind == planner.PULL:
+                self.dom.blockRebase(
+                    target, index(dstate.layers[step.base]), 0,
+                    libvirt.VIR_DOMAIN_BLOCK_REBASE_RELATIVE)
+            else:
+                self.dom.blockCommit(
+                    target, index(step.base), None, 0,
+                    libvirt.VIR_DOMAIN_BLOCK_COMMIT_ACTIVE |
+                    libvirt.VIR_DOMAIN_BLOCK_COMMIT_RELATIVE)
+        except libvirt.libvirtError as exc:
+            raise errors.BlockJobFailed(
+                '%s: libvirt refused the job: %s'
+                % (step.describe(), exc.get_error_message())) from None
+
+        if step.kind == planner.COMMIT_ACTIVE:
+            result = watcher.wait(
+                self.dom, target, ends | {blockjob.READY},
+                self.engine.job_timeout, progress,
+                check=lambda: self._mirror_ready(target))
+            if result == blockjob.READY:
+                self.dom.blockJobAbort(
+                    target, libvirt.VIR_DOMAIN_BLOCK_JOB_ABORT_PIVOT)
+                result = watcher.wait(self.dom, target, ends, 60)
+        else:
+            result = watcher.wait(self.dom, target, ends,
+                                  self.engine.job_timeout, progress)
+        if result is None:
+            self._abort_job(target)
+            raise errors.BlockJobFailed(
+                '%s did not finish within %d s and was cancelled; nothing '
+                'changed. Retry with a longer --timeout'
+                % (step.describe(), self.engine.job_timeout))
+
+        after = self._disks()[target]
+        left = [n for n in step.removed if after.find(dstate.ref(n))]
+        if left or (step.kind == planner.COMMIT_ACTIVE and
+                    after.active.ref != dstate.ref(step.base)):
+            st.journal = None
+            self._save(st)
+            raise errors.BlockJobFailed(
+                '%s ended as %s and the chain is unchanged (%s still in '
+                'use); nothing was lost, see the libvirt log of %s'
+                % (step.describe(), result, ', '.join(left) or step.top,
+                   self.name))
+
+    def _mirror_ready(self, target):
+        disk = self._disks().get(target)
+        if disk is not None and disk.mirror and disk.mirror['ready']:
+            return blockjob.READY
+        return None
+
+    def _abort_job(self, target):
+        try:
+            self.dom.blockJobAbort(target, 0)
+        except libvirt.libvirtError as exc:
+            LOG.warning('abort of the job on %s failed: %s', target, exc)
+        deadline = time.monotonic() + 30
+        while self.dom.blockJobInfo(target, 0) and time.monotonic() < deadline:
+            time.sleep(0.2)
+
+    # -- domain definition -----------------------------------------------------
+
+    def _redefine(self, sources):
+        """Point the persistent definition's disks at new images."""
+        xml = chain.set_disk_sources(self._xml(inactive=True), sources)
+        self.dom = self.conn.defineXML(xml)
+
+
+def describe(st):
+    """The ``list`` view: oldest first, each disk's read-only image."""
+    if st is None:
+        return []
+    out = []
+    for snap in st.snapshots:
+        out.append({
+            'name': snap.name,
+            'created_at': snap.created_at,
+            'quiesced': snap.quiesced,
+            'set': snap.set,
+            'disks': {t: st.disks[t].ref(b).url
+                      for t, b in sorted(snap.layers.items())},
+        })
+    return out

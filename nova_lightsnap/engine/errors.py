@@ -1,0 +1,35 @@
+"""Errors the engine raises; each message says what to do about it."""
+
+
+class LightSnapError(Exception):
+    """Base class; the CLI prints the message and exits non-zero."""
+
+    exit_code = 1
+
+
+class InvalidInput(LightSnapError):
+    exit_code = 2
+
+
+class NotFound(LightSnapError):
+    exit_code = 3
+
+
+class Busy(LightSnapError):
+    exit_code = 4
+
+
+class Unsupported(LightSnapError):
+    exit_code = 5
+
+
+class QuiesceFailed(LightSnapError):
+    pass
+
+
+class BlockJobFailed(LightSnapError):
+    pass
+
+
+class ChainMismatch(LightSnapError):
+    """The disks are not where the metadata says; nothing is touched."""

@@ -1,0 +1,94 @@
+"""The engine bound to one libvirt connection: the entry point for callers."""
+
+import logging
+
+import libvirt
+
+from nova_lightsnap.engine import blockjob
+from nova_lightsnap.engine import domain
+from nova_lightsnap.engine import errors
+from nova_lightsnap.engine import state
+
+LOG = logging.getLogger(__name__)
+
+DEFAULT_URI = 'qemu:///system'
+DEFAULT_STATE_DIR = '/var/lib/lightsnap'
+DEFAULT_JOB_TIMEOUT = 3600
+
+
+def _quiet_libvirt_errors(ctx, err):
+    # libvirt prints every error to stderr by default; ours are reported
+    # through exceptions with a message that says what to do.
+    pass
+
+
+class Host:
+    def __init__(self, uri=DEFAULT_URI, state_dir=DEFAULT_STATE_DIR,
+                 job_timeout=DEFAULT_JOB_TIMEOUT, progress=None, conn=None):
+        blockjob.start_event_loop()
+        libvirt.registerErrorHandler(_quiet_libvirt_errors, None)
+        self.uri = uri
+        self._conn = conn
+        self.registry = state.Registry(state_dir)
+        self.job_timeout = job_timeout
+        self.progress = progress
+        self._watcher = None
+        self.opened = []  # every DomainSnapshots handed out, for reports
+
+    @property
+    def conn(self):
+        if self._conn is None:
+            try:
+                self._conn = libvirt.open(self.uri)
+            except libvirt.libvirtError as exc:
+                raise errors.LightSnapError(
+                    'cannot connect to libvirt at %s: %s; is libvirtd '
+                    'running?' % (self.uri, exc.get_error_message())) from None
+        return self._conn
+
+    @property
+    def watcher(self):
+        if self._watcher is None:
+            self._watcher = blockjob.JobWatcher(self.conn)
+        return self._watcher
+
+    def close(self):
+        if self._watcher is not None:
+            self._watcher.close()
+            self._watcher = None
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def lookup(self, name):
+        if not isinstance(name, str) or not name or '\0' in name:
+            raise errors.InvalidInput('domain name must be a non-empty '
+                                      'string')
+        try:
+            return self.conn.lookupByName(name)
+        except libvirt.libvirtError as exc:
+            if exc.get_error_code() == libvirt.VIR_ERR_NO_DOMAIN:
+                try:
+                    return self.conn.lookupByUUIDString(name)
+                except libvirt.libvirtError:
+                    pass
+                raise errors.NotFound('no domain %r on %s (see "virsh list '
+                                      '--all")' % (name, self.uri)) from None
+            raise
+
+    def domain(self, name):
+        handle = domain.DomainSnapshots(self, self.lookup(name))
+        self.opened.append(handle)
+        return handle
+
+    def reports(self):
+        """What recovery did on the way, per domain."""
+        return [(h.name, r) for h in self.opened for r in h.reports]
+
+    def list_offline(self, name):
+        """``list`` from the metadata when libvirt cannot be reached."""
+        entry = self.registry.find_domain(name)
+        if entry is None:
+            raise errors.NotFound('no light-snapshot metadata for %r on this '
+                                  'host' % name)
+        return domain.describe(state.StateFile(entry['state']).load())

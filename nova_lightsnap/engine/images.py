@@ -1,0 +1,177 @@
+"""Image files on local disk or in a gluster volume, and qemu-img.
+
+Every overlay is created by us, beside its parent, with a relative backing
+name (as Cinder and vdsm require), so that chains survive a different mount
+point. qemu-img would overwrite an existing file, so a new image is made
+under a temporary name and linked into place, which fails if the name is
+taken.
+"""
+
+import contextlib
+import json
+import logging
+import os
+import pwd
+import re
+import subprocess
+import tempfile
+
+from nova_lightsnap.engine import errors
+
+LOG = logging.getLogger(__name__)
+
+QEMU_USER = 'libvirt-qemu'
+
+
+def _qemu_ids():
+    try:
+        entry = pwd.getpwnam(QEMU_USER)
+        return entry.pw_uid, entry.pw_gid
+    except KeyError:
+        return None, None
+
+
+def qemu_img(*args, progress=None):
+    """Run qemu-img; ``progress`` gets percentages when ``-p`` is passed."""
+    cmd = ['qemu-img'] + [str(a) for a in args]
+    LOG.debug('running %s', ' '.join(cmd))
+    if progress is None:
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        out, err = proc.stdout, proc.stderr
+    else:
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        buf = ''
+        while True:
+            char = proc.stdout.read(1)
+            if not char:
+                break
+            if char in '\r\n':
+                match = re.search(r'\(([\d.]+)/100%\)', buf)
+                if match:
+                    progress(float(match.group(1)))
+                buf = ''
+            else:
+                buf += char
+        err = proc.stderr.read()
+        out = ''
+        proc.wait()
+    if proc.returncode != 0:
+        raise errors.LightSnapError('qemu-img %s failed: %s' % (
+            args[0], (err or out).strip()))
+    return out
+
+
+def _gluster_volume(ref):
+    from nova_lightsnap.engine import gfapi
+    return gfapi.connect_cached(ref.host, ref.volume, ref.port)
+
+
+def _volume_path(ref):
+    return '/' + ref.path
+
+
+def exists(ref):
+    if ref.kind == 'file':
+        return os.path.lexists(ref.path)
+    return _gluster_volume(ref).exists(_volume_path(ref))
+
+
+def allocated(ref):
+    """Bytes the image holds: what merging it away has to copy."""
+    try:
+        if ref.kind == 'file':
+            return os.stat(ref.path).st_blocks * 512
+        return _gluster_volume(ref).stat(_volume_path(ref)).st_size
+    except OSError:
+        return 0
+
+
+def remove(ref):
+    LOG.info('removing %s', ref.url)
+    try:
+        if ref.kind == 'file':
+            os.unlink(ref.path)
+        else:
+            _gluster_volume(ref).unlink(_volume_path(ref))
+    except FileNotFoundError:
+        pass
+
+
+def create_overlay(ref, backing, backing_format, capacity):
+    """A new empty qcow2 at ``ref`` on top of the sibling ``backing``."""
+    if exists(ref):
+        raise errors.LightSnapError(
+            'refusing to overwrite existing image %s' % ref.url)
+    uid, gid = _qemu_ids()
+    with tempfile.TemporaryDirectory(prefix='lightsnap-') as tmp:
+        if ref.kind == 'file':
+            staging = '%s.partial-%d' % (ref.path, os.getpid())
+        else:
+            staging = os.path.join(tmp, 'overlay.qcow2')
+        # -u: the backing file is named, not opened, so a relative name that
+        # only resolves beside the final location is fine (and gluster
+        # needs no connection from qemu-img).
+        qemu_img('create', '-q', '-f', 'qcow2', '-F', backing_format,
+                 '-b', backing, '-u', staging, capacity)
+        if ref.kind == 'gluster':
+            from nova_lightsnap.engine import gfapi
+            # QEMU's gluster driver fails on images whose size is not a
+            # multiple of 512 ("Could not read L1 table").
+            _gluster_volume(ref).copy_in(staging, _volume_path(ref),
+                                         mode=0o660, uid=uid, gid=gid,
+                                         pad_to=gfapi.QEMU_GLUSTER_ALIGN)
+            return
+        try:
+            if uid is not None:
+                os.chown(staging, uid, gid)
+            os.chmod(staging, 0o660)
+            os.link(staging, ref.path)
+        except FileExistsError:
+            raise errors.LightSnapError(
+                'refusing to overwrite existing image %s' % ref.url) from None
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(staging)
+
+
+def info(ref, backing_chain=False):
+    args = ['info', '--output=json', '-U']
+    if backing_chain:
+        args.append('--backing-chain')
+    return json.loads(qemu_img(*(args + [ref.url])))
+
+
+def capacity(ref):
+    return int(info(ref)['virtual-size'])
+
+
+def commit(top, base, progress=None):
+    """Fold ``top`` and the layers between it and ``base`` into ``base``.
+
+    Only for images no running QEMU has open. ``-d`` leaves ``top`` as it
+    is: it is removed afterwards, and until then it stays valid.
+    """
+    qemu_img('commit', '-p', '-d', '-f', 'qcow2', '-b', base.url, top.url,
+             progress=progress or (lambda pct: None))
+
+
+def rebase_unsafe(ref, backing, backing_format):
+    """Point ``ref`` at the sibling ``backing`` whose content is identical."""
+    qemu_img('rebase', '-q', '-u', '-f', 'qcow2', '-F', backing_format,
+             '-b', backing, ref.url)
+
+
+def export(src, dest, progress=None):
+    """A standalone qcow2 of ``src`` and its chain at local path ``dest``."""
+    if os.path.lexists(dest):
+        raise errors.InvalidInput('%s exists; choose a new file name' % dest)
+    partial = '%s.partial-%d' % (dest, os.getpid())
+    try:
+        # -U: the layer is read-only by construction and QEMU holds a lock.
+        qemu_img('convert', '-p', '-U', '-O', 'qcow2', src.url, partial,
+                 progress=progress or (lambda pct: None))
+        os.rename(partial, dest)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(partial)

@@ -1,0 +1,38 @@
+"""Validation of every name that reaches the engine from outside.
+
+Names become parts of file names and libvirt XML, so only a conservative
+alphabet is accepted; anything path-like is refused before libvirt or the
+file system is touched.
+"""
+
+import re
+
+from nova_lightsnap.engine import errors
+
+MAX_NAME = 64
+_NAME = re.compile(r'^[A-Za-z0-9][A-Za-z0-9._-]*$')
+_FILE = re.compile(r'^[A-Za-z0-9_][A-Za-z0-9._+-]*$')
+
+
+def check_snapshot_name(name, what='snapshot name'):
+    if not isinstance(name, str) or not name:
+        raise errors.InvalidInput('%s must be a non-empty string' % what)
+    if len(name) > MAX_NAME:
+        raise errors.InvalidInput('%s is longer than %d characters'
+                                  % (what, MAX_NAME))
+    if not _NAME.match(name) or '..' in name:
+        raise errors.InvalidInput(
+            '%s %r is not allowed: use letters, digits, ".", "_" and "-", '
+            'starting with a letter or digit' % (what, name))
+    return name
+
+
+def check_basename(name, what='file name'):
+    """A plain file name in the disk's own directory or volume."""
+    if not isinstance(name, str) or not name:
+        raise errors.InvalidInput('%s must be a non-empty string' % what)
+    if len(name) > 255 or not _FILE.match(name) or name in ('.', '..'):
+        raise errors.InvalidInput(
+            '%s %r is not a plain file name in the disk\'s directory'
+            % (what, name))
+    return name

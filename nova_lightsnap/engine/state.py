@@ -1,0 +1,263 @@
+"""The on-host metadata of one domain: its layers, snapshots and journal.
+
+One JSON file beside the disks, replaced atomically (write, fsync, rename),
+so a killed process leaves either the old or the new version. The journal
+(the operation in flight) and the garbage list (files to remove) live in the
+same file, which keeps every recovery decision to one consistent read.
+"""
+
+import contextlib
+import dataclasses
+import errno
+import fcntl
+import json
+import os
+
+from nova_lightsnap.chain import ImageRef
+from nova_lightsnap.engine import errors
+
+FORMAT_VERSION = 1
+
+
+@dataclasses.dataclass
+class DiskState:
+    target: str
+    root: ImageRef  # the image found at adoption; never merged away
+    capacity: int
+    layers: dict  # basename -> parent basename (None for the root)
+    formats: dict  # basename -> format
+    active: str
+
+    def ref(self, basename):
+        return self.root.sibling(basename)
+
+    def children(self, basename):
+        return sorted(name for name, parent in self.layers.items()
+                      if parent == basename)
+
+    def path_to_root(self, basename):
+        """``basename`` and its ancestors, top first."""
+        out = []
+        while basename is not None:
+            out.append(basename)
+            basename = self.layers[basename]
+        return out
+
+    def to_dict(self):
+        data = dataclasses.asdict(self)
+        data['root'] = self.root.to_dict()
+        return data
+
+    @classmethod
+    def from_dict(cls, data):
+        data = dict(data)
+        data['root'] = ImageRef.from_dict(data['root'])
+        return cls(**data)
+
+
+@dataclasses.dataclass
+class Snapshot:
+    name: str
+    created_at: str
+    layers: dict  # target -> basename of the read-only layer
+    quiesced: bool = False
+    set: str | None = None
+
+
+@dataclasses.dataclass
+class DomainState:
+    uuid: str
+    name: str
+    next_index: int
+    disks: dict  # target -> DiskState
+    snapshots: list  # [Snapshot], oldest first
+    journal: dict | None = None
+    garbage: list = dataclasses.field(default_factory=list)  # [ImageRef]
+
+    def snapshot(self, name):
+        for snap in self.snapshots:
+            if snap.name == name:
+                return snap
+        raise errors.NotFound('domain %s has no snapshot %r (see '
+                              '"lightsnap list %s")' % (self.name, name,
+                                                         self.name))
+
+    def has_snapshot(self, name):
+        return any(s.name == name for s in self.snapshots)
+
+    def named_layers(self, target):
+        return {s.layers[target] for s in self.snapshots
+                if target in s.layers}
+
+    def to_dict(self):
+        return {
+            'format': FORMAT_VERSION,
+            'uuid': self.uuid,
+            'name': self.name,
+            'next_index': self.next_index,
+            'disks': {t: d.to_dict() for t, d in self.disks.items()},
+            'snapshots': [dataclasses.asdict(s) for s in self.snapshots],
+            'journal': self.journal,
+            'garbage': [g.to_dict() for g in self.garbage],
+        }
+
+    @classmethod
+    def from_dict(cls, data):
+        if data.get('format') != FORMAT_VERSION:
+            raise errors.Unsupported('metadata format %r is not supported'
+                                     % data.get('format'))
+        return cls(
+            uuid=data['uuid'], name=data['name'],
+            next_index=data['next_index'],
+            disks={t: DiskState.from_dict(d)
+                   for t, d in data['disks'].items()},
+            snapshots=[Snapshot(**s) for s in data['snapshots']],
+            journal=data.get('journal'),
+            garbage=[ImageRef.from_dict(g) for g in data.get('garbage', [])])
+
+
+def _write_atomically(path, text):
+    tmp = '%s.tmp.%d' % (path, os.getpid())
+    with open(tmp, 'w') as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+    dir_fd = os.open(os.path.dirname(path) or '.', os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+class StateFile:
+    """The metadata file of one domain and the lock that serialises it."""
+
+    def __init__(self, path):
+        self.path = path
+        self.lock_path = path + '.lock'
+
+    def exists(self):
+        return os.path.exists(self.path)
+
+    def load(self):
+        try:
+            with open(self.path) as handle:
+                return DomainState.from_dict(json.load(handle))
+        except FileNotFoundError:
+            return None
+
+    def save(self, state):
+        _write_atomically(self.path,
+                          json.dumps(state.to_dict(), indent=1,
+                                     sort_keys=True))
+
+    def remove(self):
+        for path in (self.path, self.lock_path):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
+
+    @contextlib.contextmanager
+    def locked(self, domain_name):
+        """Exclusive, non-blocking: a second operation is refused at once."""
+        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError as exc:
+                if exc.errno in (errno.EWOULDBLOCK, errno.EACCES):
+                    holder = os.pread(fd, 64, 0).decode(errors='replace')
+                    raise errors.Busy(
+                        'another lightsnap operation is running on domain '
+                        '%s%s; wait for it to finish and try again'
+                        % (domain_name,
+                           ' (pid %s)' % holder.strip() if holder.strip()
+                           else '')) from None
+                raise
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, str(os.getpid()).encode(), 0)
+            yield
+        finally:
+            os.close(fd)
+
+
+class Registry:
+    """Host-wide index: where each domain's metadata is, and the sets.
+
+    It lets ``list`` and ``set list`` work without libvirt.
+    """
+
+    def __init__(self, state_dir):
+        self.state_dir = state_dir
+        self.domains_dir = os.path.join(state_dir, 'domains')
+        self.sets_dir = os.path.join(state_dir, 'sets')
+
+    def _ensure(self, path):
+        os.makedirs(path, mode=0o755, exist_ok=True)
+
+    def record_domain(self, uuid, name, state_path):
+        self._ensure(self.domains_dir)
+        _write_atomically(os.path.join(self.domains_dir, uuid + '.json'),
+                          json.dumps({'uuid': uuid, 'name': name,
+                                      'state': state_path}))
+
+    def forget_domain(self, uuid):
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(os.path.join(self.domains_dir, uuid + '.json'))
+
+    def find_domain(self, name_or_uuid):
+        try:
+            entries = os.listdir(self.domains_dir)
+        except FileNotFoundError:
+            return None
+        for entry in sorted(entries):
+            if not entry.endswith('.json'):
+                continue
+            with open(os.path.join(self.domains_dir, entry)) as handle:
+                data = json.load(handle)
+            if name_or_uuid in (data['uuid'], data['name']):
+                return data
+        return None
+
+    def set_path(self, name):
+        return os.path.join(self.sets_dir, name + '.json')
+
+    def save_set(self, data):
+        self._ensure(self.sets_dir)
+        _write_atomically(self.set_path(data['name']),
+                          json.dumps(data, indent=1, sort_keys=True))
+
+    def load_set(self, name):
+        try:
+            with open(self.set_path(name)) as handle:
+                return json.load(handle)
+        except FileNotFoundError:
+            raise errors.NotFound('no snapshot set %r (see "lightsnap set '
+                                  'list")' % name) from None
+
+    def remove_set(self, name):
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.set_path(name))
+
+    def list_sets(self):
+        try:
+            entries = sorted(os.listdir(self.sets_dir))
+        except FileNotFoundError:
+            return []
+        out = []
+        for entry in entries:
+            if entry.endswith('.json'):
+                with open(os.path.join(self.sets_dir, entry)) as handle:
+                    out.append(json.load(handle))
+        return sorted(out, key=lambda s: s['created_at'])
+
+    @contextlib.contextmanager
+    def sets_locked(self):
+        self._ensure(self.sets_dir)
+        fd = os.open(os.path.join(self.sets_dir, '.lock'),
+                     os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)

@@ -1,0 +1,160 @@
+"""Shared set-up of the functional tests: a real domain and a model of it."""
+
+import copy
+import json
+import os
+import random
+
+import testtools
+
+from nova_lightsnap.engine import host as host_mod
+from nova_lightsnap.engine import state as state_mod
+from tests.support import domains
+
+REGIONS = 16
+
+
+class Model:
+    """What every snapshot and the live disks must contain."""
+
+    def __init__(self, targets):
+        self.current = {t: {} for t in targets}
+        self.snaps = {}
+
+    def write(self, target, region, pattern):
+        self.current[target][region] = pattern
+
+    def create(self, name):
+        self.snaps[name] = copy.deepcopy(self.current)
+
+    def delete(self, name):
+        del self.snaps[name]
+
+    def revert(self, name):
+        self.current = copy.deepcopy(self.snaps[name])
+
+    def commit_all(self):
+        self.snaps.clear()
+
+
+class EngineTestCase(testtools.TestCase):
+    disks = {'vda': 'file', 'vdb': 'file'}
+    running = True
+    timeout_seconds = 600
+
+    def setUp(self):
+        super().setUp()
+        self.vm = self.useFixture(domains.TestDomain(self.disks,
+                                                     self.running))
+        self.host = host_mod.Host(domains.URI, state_dir=self.vm.state_dir,
+                                  job_timeout=300)
+        self.addCleanup(self.host.close)
+        self.model = Model(sorted(self.disks))
+        self.rng = random.Random(1234)
+        self._pattern = 0
+
+    # -- operations, applied to the engine and the model ------------------
+
+    def next_pattern(self):
+        self._pattern = self._pattern % 250 + 1
+        return self._pattern
+
+    def write(self, target=None, region=None):
+        target = target or self.rng.choice(sorted(self.disks))
+        region = self.rng.randrange(REGIONS) if region is None else region
+        pattern = self.next_pattern()
+        self.vm.write(target, region, pattern)
+        self.model.write(target, region, pattern)
+
+    def write_all(self, regions=1):
+        for target in sorted(self.disks):
+            for _ in range(regions):
+                self.write(target)
+
+    def dom(self):
+        return self.host.domain(self.vm.name)
+
+    def create(self, name, quiesce='off'):
+        result = self.dom().create(name, quiesce)
+        self.model.create(name)
+        return result
+
+    def delete(self, name):
+        handle = self.dom()
+        handle.delete(name)
+        self.model.delete(name)
+        return handle.steps
+
+    def revert(self, name):
+        self.dom().revert(name)
+        self.model.revert(name)
+
+    def commit_all(self):
+        handle = self.dom()
+        handle.commit_all()
+        self.model.commit_all()
+        return handle.steps
+
+    # -- checks -------------------------------------------------------------
+
+    def snapshot_list(self):
+        return self.dom().list()
+
+    def verify(self, context=''):
+        """Every snapshot and the live disks hold exactly what was written."""
+        listed = self.snapshot_list()
+        self.assertEqual(list(self.model.snaps), [s['name'] for s in listed],
+                         context)
+        for snap in listed:
+            for target, url in snap['disks'].items():
+                ref = self._ref_for(target, url)
+                bad = self.vm.mismatches(
+                    ref, self.model.snaps[snap['name']][target], REGIONS)
+                self.assertEqual([], bad, '%s: snapshot %s disk %s (%s)'
+                                 % (context, snap['name'], target, url))
+        self.vm.flush()
+        live = self.vm.disks()
+        for target in sorted(self.disks):
+            bad = self.vm.mismatches(live[target].active.ref,
+                                     self.model.current[target], REGIONS)
+            self.assertEqual([], bad, '%s: live disk %s' % (context, target))
+        self.assert_no_leaks(context)
+
+    def _ref_for(self, target, url):
+        root = self.vm.roots[target]
+        if root.kind == 'file':
+            self.assertEqual(os.path.dirname(root.path), os.path.dirname(url))
+            return root.sibling(os.path.basename(url))
+        return root.sibling(url.rsplit('/', 1)[1])
+
+    def state(self):
+        entry = self.host.registry.find_domain(self.vm.name)
+        return state_mod.StateFile(entry['state']).load()
+
+    def assert_no_leaks(self, context=''):
+        """The image files on disk are exactly the layers in the metadata."""
+        st = self.state()
+        self.assertIsNone(st.journal, context)
+        self.assertEqual([], st.garbage, context)
+        want_local, want_gluster = set(), set()
+        for dstate in st.disks.values():
+            bucket = want_local if dstate.root.kind == 'file' else \
+                want_gluster
+            bucket.update(dstate.layers)
+        local = {f for f in self.vm.local_files()
+                 if not f.endswith(('.json', '.lock'))}
+        self.assertEqual(sorted(want_local), sorted(local), context)
+        if want_gluster:
+            self.assertEqual(sorted(want_gluster), self.vm.gluster_files(),
+                             context)
+
+    def assert_single_images(self):
+        """After commit-all: each disk is its original image, no backing."""
+        for target, disk in self.vm.disks().items():
+            self.assertEqual(self.vm.roots[target], disk.active.ref)
+            if self.vm.domain.isActive():
+                self.assertEqual(1, len(disk.chain), target)
+
+
+def dump(obj):
+    return json.dumps(obj, indent=1, sort_keys=True)

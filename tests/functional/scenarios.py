@@ -1,0 +1,126 @@
+"""Scenarios every disk kind and domain state must pass, data verified."""
+
+from nova_lightsnap.engine import errors
+from nova_lightsnap.engine import planner
+
+
+class Scenarios:
+    """Mixed into an ``EngineTestCase`` with its disks and state."""
+
+    def kinds(self, steps):
+        return [s.kind for s in steps]
+
+    def test_delete_middle_oldest_newest(self):
+        self.write_all()
+        self.create('s1')
+        self.write_all()
+        self.create('s2')
+        self.write_all()
+        self.create('s3')
+        self.write_all()
+        self.verify('after three creates')
+
+        steps = self.delete('s2')
+        self.verify('after deleting the middle snapshot')
+        expected = (planner.COMMIT if self.running
+                    else planner.OFFLINE_COMMIT)
+        self.assertEqual([expected] * len(self.disks), self.kinds(steps))
+
+        steps = self.delete('s1')
+        self.verify('after deleting the oldest snapshot')
+        self.assertEqual([expected] * len(self.disks), self.kinds(steps))
+
+        steps = self.delete('s3')
+        self.verify('after deleting the newest snapshot')
+        self.assertEqual(len(self.disks), len(steps))
+        self.assert_single_images()
+
+    def test_revert_keeps_every_snapshot(self):
+        self.write_all(2)
+        self.create('s1')
+        self.write_all()
+        self.create('s2')
+        self.write_all()
+        self.create('s3')
+        self.write_all()
+        self.revert('s1')
+        self.verify('after revert to the oldest')
+        self.assertEqual(self.running, bool(self.vm.domain.isActive()))
+        self.write_all()
+        self.create('s4')
+        self.write_all()
+        self.revert('s3')
+        self.verify('after revert to a snapshot on the other branch')
+        self.delete('s1')
+        self.verify('after deleting a branch point')
+        self.delete('s2')
+        self.verify('after deleting a side branch')
+        self.revert('s4')
+        self.delete('s3')
+        self.verify('after deleting the other branch')
+        self.commit_all()
+        self.verify('after commit-all')
+        self.assert_single_images()
+
+    def test_commit_all_folds_everything_into_the_base(self):
+        for name in ('a', 'b', 'c'):
+            self.write_all()
+            self.create(name)
+        self.revert('b')
+        self.write_all()
+        self.create('d')
+        self.write_all()
+        self.commit_all()
+        self.verify('after commit-all')
+        self.assert_single_images()
+        self.assertEqual([], self.snapshot_list())
+
+    def test_export_is_standalone_and_holds_the_snapshot(self):
+        self.write_all(2)
+        self.create('s1')
+        self.write_all(2)
+        self.create('s2')
+        self.write_all()
+        dest = self.vm.dir + '/export-vda.qcow2'
+        self.dom().export('s1', 'vda', dest)
+        info = self._image_info(dest)
+        self.assertNotIn('backing-filename', info)
+        from nova_lightsnap.chain import ImageRef
+        self.assertEqual([], self.vm.mismatches(
+            ImageRef('file', dest), self.model.snaps['s1']['vda'], 16))
+        self.assertRaises(errors.InvalidInput, self.dom().export, 's1',
+                          'vda', dest)
+        self.assertRaises(errors.NotFound, self.dom().export, 's1', 'vdz',
+                          dest + '2')
+        import os
+        os.unlink(dest)
+        self.verify('after export')
+
+    def _image_info(self, path):
+        import json
+        from tests.support import domains
+        return json.loads(domains.qemu_img('info', '--output=json', path))
+
+    def test_random_sequence_matches_the_model(self):
+        names = []
+        for step in range(self.random_steps):
+            op = self.rng.choices(
+                ['write', 'create', 'delete', 'revert', 'commit-all'],
+                [4, 3, 2, 2, 0.3])[0]
+            if op == 'write' or (op in ('delete', 'revert') and not names):
+                self.write()
+                continue
+            if op == 'create':
+                name = 'r%d' % step
+                self.create(name)
+                names.append(name)
+            elif op == 'delete':
+                name = self.rng.choice(names)
+                self.delete(name)
+                names.remove(name)
+            elif op == 'revert':
+                self.revert(self.rng.choice(names))
+            else:
+                self.commit_all()
+                names = []
+            self.verify('step %d (%s)' % (step, op))

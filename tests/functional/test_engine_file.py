@@ -1,0 +1,49 @@
+"""The engine on real libvirt/QEMU with two local qcow2 disks."""
+
+from nova_lightsnap.engine import planner
+from tests.functional import base
+from tests.functional import scenarios
+
+
+class RunningFileDomainTest(scenarios.Scenarios, base.EngineTestCase):
+    running = True
+    random_steps = 30
+
+    def test_delete_newest_pulls_when_the_layer_is_smaller(self):
+        self.write('vda', 0)
+        self.create('s1')
+        self.write('vda', 1)
+        self.create('s2')
+        for region in range(2, 12):
+            self.write('vda', region)
+        steps = self.delete('s2')
+        self.assertIn(planner.PULL, self.kinds(steps))
+        self.verify('after pulling the small layer')
+
+    def test_delete_newest_commits_when_the_active_image_is_smaller(self):
+        self.write('vda', 0)
+        self.create('s1')
+        for region in range(1, 12):
+            self.write('vda', region)
+        self.create('s2')
+        self.write('vda', 12)
+        steps = self.delete('s2')
+        self.assertIn(planner.COMMIT_ACTIVE, self.kinds(steps))
+        self.verify('after the active commit')
+
+    def test_transient_domain_revert_comes_back_running(self):
+        vm = self.useFixture(base.domains.TestDomain(persistent=False))
+        host = base.host_mod.Host(base.domains.URI, state_dir=vm.state_dir)
+        self.addCleanup(host.close)
+        vm.write('vda', 0, 7)
+        host.domain(vm.name).create('t1', 'off')
+        vm.write('vda', 0, 8)
+        host.domain(vm.name).revert('t1')
+        self.assertTrue(vm.domain.isActive())
+        self.assertEqual([], vm.mismatches(vm.disks()['vda'].active.ref,
+                                           {0: 7}, 4))
+
+
+class ShutOffFileDomainTest(scenarios.Scenarios, base.EngineTestCase):
+    running = False
+    random_steps = 20

@@ -1,0 +1,263 @@
+"""Real libvirt domains for the functional tests, and their data.
+
+Test domains have no operating system: QEMU runs with the disks attached
+and the tests write through QEMU's own block layer (HMP ``qemu-io`` on the
+device's backend), the way a guest's writes arrive. What a snapshot holds is
+read back from its read-only layer with ``qemu-io -r -U``: the layer and its
+backing chain, resolved by QEMU exactly as at boot.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import uuid
+
+import fixtures
+import libvirt
+import libvirt_qemu
+
+from nova_lightsnap import chain
+
+TEST_DIR = os.environ.get('LIGHTSNAP_TEST_DIR', '/var/lib/lightsnap-test')
+URI = os.environ.get('LIGHTSNAP_TEST_URI', 'qemu:///system')
+GLUSTER_HOST = os.environ.get('LIGHTSNAP_GLUSTER_HOST', '127.0.0.2')
+GLUSTER_VOLUME = os.environ.get('LIGHTSNAP_GLUSTER_VOLUME', 'lightsnap')
+REGION = 256 * 1024  # the unit the tests write and verify
+DISK_SIZE = 16 * 1024 * 1024
+
+DOMAIN_XML = """<domain type='qemu'>
+  <name>{name}</name>
+  <memory unit='MiB'>{memory}</memory>
+  <vcpu>1</vcpu>
+  <os>{os}</os>
+  <on_poweroff>destroy</on_poweroff>
+  <devices>{disks}{extra}</devices>
+</domain>"""
+
+NO_OS = "<type arch='x86_64' machine='pc'>hvm</type>"
+AGENT_CHANNEL = ("<channel type='unix'><target type='virtio' "
+                 "name='org.qemu.guest_agent.0'/></channel>")
+
+
+def connect():
+    return libvirt.open(URI)
+
+
+def libvirt_available():
+    try:
+        connect().close()
+        return True
+    except libvirt.libvirtError:
+        return False
+
+
+def disk_xml(target, ref, fmt='qcow2'):
+    if ref.kind == 'file':
+        source = "<source file='%s'/>" % ref.path
+        kind = 'file'
+    else:
+        source = ("<source protocol='gluster' name='%s/%s'><host name='%s' "
+                  "port='%d'/></source>" % (ref.volume, ref.path, ref.host,
+                                            ref.port))
+        kind = 'network'
+    return ("<disk type='%s' device='disk'><driver name='qemu' type='%s'/>"
+            "%s<target dev='%s' bus='virtio'/></disk>"
+            % (kind, fmt, source, target))
+
+
+def qemu_img(*args):
+    return subprocess.run(['qemu-img'] + [str(a) for a in args], check=True,
+                          capture_output=True, text=True).stdout
+
+
+def gluster_volume():
+    from nova_lightsnap.engine import gfapi
+    return gfapi.connect_cached(GLUSTER_HOST, GLUSTER_VOLUME)
+
+
+class TestDomain(fixtures.Fixture):
+    """A domain with qcow2 disks on local files and/or the gluster volume.
+
+    ``disks`` maps a target to 'file' or 'gluster'.
+    """
+
+    def __init__(self, disks=None, running=True, agent_channel=False,
+                 os_xml=NO_OS, memory=64, persistent=True):
+        super().__init__()
+        self.disk_kinds = disks or {'vda': 'file', 'vdb': 'file'}
+        self.running = running
+        self.agent_channel = agent_channel
+        self.os_xml = os_xml
+        self.memory = memory
+        self.persistent = persistent
+
+    def _setUp(self):
+        os.makedirs(TEST_DIR, mode=0o755, exist_ok=True)
+        self.dir = tempfile.mkdtemp(prefix='run-', dir=TEST_DIR)
+        os.chmod(self.dir, 0o755)
+        self.addCleanup(shutil.rmtree, self.dir, True)
+        self.state_dir = os.path.join(self.dir, 'state')
+        self.name = 'lstest-%s' % uuid.uuid4().hex[:10]
+        self.conn = connect()
+        self.addCleanup(self.conn.close)
+        self.roots = {}
+        for target, kind in sorted(self.disk_kinds.items()):
+            self.roots[target] = self._make_disk(target, kind)
+        xml = DOMAIN_XML.format(
+            name=self.name, memory=self.memory, os=self.os_xml,
+            disks=''.join(disk_xml(t, r) for t, r in
+                          sorted(self.roots.items())),
+            extra=AGENT_CHANNEL if self.agent_channel else '')
+        self.addCleanup(self._remove_domain)
+        if self.persistent:
+            self.dom = self.conn.defineXML(xml)
+            if self.running:
+                self.dom.create()
+        else:
+            self.dom = self.conn.createXML(xml, 0)
+
+    def _make_disk(self, target, kind):
+        fname = '%s-%s.qcow2' % (self.name, target)
+        if kind == 'file':
+            path = os.path.join(self.dir, fname)
+            qemu_img('create', '-q', '-f', 'qcow2', path, DISK_SIZE)
+            os.chmod(path, 0o666)
+            return chain.ImageRef('file', path)
+        local = os.path.join(self.dir, fname)
+        qemu_img('create', '-q', '-f', 'qcow2', local, DISK_SIZE)
+        from nova_lightsnap.engine import gfapi
+        vol = gluster_volume()
+        vol.copy_in(local, '/' + fname, mode=0o666, uid=64055, gid=64055,
+                    pad_to=gfapi.QEMU_GLUSTER_ALIGN)
+        os.unlink(local)
+        self.addCleanup(self._remove_gluster_files, fname[:-len('.qcow2')])
+        return chain.ImageRef('gluster', fname, host=GLUSTER_HOST,
+                              port=chain.GLUSTER_DEFAULT_PORT,
+                              volume=GLUSTER_VOLUME)
+
+    def _remove_gluster_files(self, prefix):
+        vol = gluster_volume()
+        for name in vol.listdir('/'):
+            if name.startswith(prefix):
+                vol.unlink('/' + name)
+
+    def _remove_domain(self):
+        try:
+            dom = self.conn.lookupByName(self.name)
+        except libvirt.libvirtError:
+            return
+        persistent = dom.isPersistent()
+        if dom.isActive():
+            dom.destroy()
+        if persistent:
+            dom.undefine()
+
+    # -- views ----------------------------------------------------------
+
+    @property
+    def domain(self):
+        return self.conn.lookupByName(self.name)
+
+    def disks(self):
+        dom = self.domain
+        flags = 0 if dom.isActive() else libvirt.VIR_DOMAIN_XML_INACTIVE
+        return {d.target: d for d in chain.parse_disks(dom.XMLDesc(flags))}
+
+    def local_files(self):
+        return sorted(f for f in os.listdir(self.dir) if f != 'state')
+
+    def gluster_files(self):
+        prefix = self.name
+        return sorted(n for n in gluster_volume().listdir('/')
+                      if n.startswith(prefix))
+
+    # -- data -----------------------------------------------------------
+
+    def _hmp(self, target, command):
+        alias = 'virtio-disk%d' % sorted(self.roots).index(target)
+        return libvirt_qemu.qemuMonitorCommand(
+            self.domain, 'qemu-io -d %s/virtio-backend "%s"' % (alias,
+                                                                command),
+            libvirt_qemu.VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP)
+
+    def write(self, target, region, pattern):
+        """Write ``pattern`` over region number ``region`` of ``target``."""
+        command = 'write -P %d %d %d' % (pattern, region * REGION, REGION)
+        dom = self.domain
+        if dom.isActive():
+            self._hmp(target, command)
+            self._hmp(target, 'flush')
+        else:
+            # qemu-io opens gluster:// URLs itself; slow, but only the
+            # shut-off tests write this way.
+            ref = self.disks()[target].active.ref
+            out = subprocess.run(
+                ['qemu-io', '-f', 'qcow2', ref.url, '-c', command],
+                capture_output=True, text=True)
+            assert out.returncode == 0 and 'wrote' in out.stdout, out
+
+    def flush(self):
+        """Make QEMU write its cached metadata, so the host reads it too."""
+        if self.domain.isActive():
+            for target in self.roots:
+                self._hmp(target, 'flush')
+
+    def readable(self, ref):
+        """A context giving a local path whose chain qemu-io can read."""
+        return _Readable(ref)
+
+    def mismatches(self, ref, expected, regions):
+        """Regions whose content in ``ref``'s chain differs from expected.
+
+        ``expected`` maps a region to its pattern (0 where never written).
+        """
+        with self.readable(ref) as path:
+            args = ['qemu-io', '-r', '-U', '-f', 'qcow2', path]
+            for region in range(regions):
+                args += ['-c', 'read -P %d %d %d' % (
+                    expected.get(region, 0), region * REGION, REGION)]
+            out = subprocess.run(args, capture_output=True, text=True)
+        # qemu-io exits non-zero when a pattern does not match; anything on
+        # stderr means it could not read at all.
+        if out.stderr.strip() or 'read ' not in out.stdout:
+            raise AssertionError('qemu-io failed on %s: %s' % (ref.url,
+                                                               out.stderr))
+        bad = set()
+        for line in out.stdout.splitlines():
+            if 'verification failed' in line:
+                offset = int(line.split('offset ')[1].split(',')[0])
+                bad.add(offset // REGION)
+        return sorted(bad)
+
+
+class _Readable:
+    """Local files are read in place; gluster chains are copied out first.
+
+    Copying through libgfapi keeps the test at one gluster connection, and
+    the relative backing names make the copied chain resolve as-is.
+    """
+
+    def __init__(self, ref):
+        self.ref = ref
+        self.tmp = None
+
+    def __enter__(self):
+        if self.ref.kind == 'file':
+            return self.ref.path
+        self.tmp = tempfile.mkdtemp(prefix='glchain-')
+        vol = gluster_volume()
+        name = self.ref.path
+        while name:
+            local = os.path.join(self.tmp, os.path.basename(name))
+            vol.copy_out('/' + name, local)
+            info = qemu_img('info', '--output=json', '-U', local)
+            backing = json.loads(info).get('backing-filename')
+            name = (os.path.join(os.path.dirname(self.ref.path), backing)
+                    if backing else None)
+        return os.path.join(self.tmp, os.path.basename(self.ref.path))
+
+    def __exit__(self, *exc):
+        if self.tmp:
+            shutil.rmtree(self.tmp, True)
