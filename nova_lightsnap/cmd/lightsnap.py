@@ -9,6 +9,8 @@ import json
 import logging
 import sys
 
+import libvirt
+
 from nova_lightsnap.engine import errors
 from nova_lightsnap.engine import host as host_mod
 from nova_lightsnap.engine import quiesce
@@ -222,6 +224,10 @@ def main(argv=None):
     except errors.LightSnapError as exc:
         print('lightsnap: error: %s' % exc, file=sys.stderr)
         return exc.exit_code
+    except libvirt.libvirtError as exc:
+        print('lightsnap: error: libvirt: %s' % exc.get_error_message(),
+              file=sys.stderr)
+        return 1
     finally:
         for name, report in host.reports():
             print('lightsnap: %s: %s' % (name, report), file=sys.stderr)

@@ -138,25 +138,40 @@ class DomainSnapshots:
                                      'disks can have light snapshots'
                                      % (self.name, exc)) from None
 
+    def _live_capacities(self):
+        """Disk sizes as QEMU reports them, {} when the domain is off.
+
+        Bulk stats come from QEMU itself; ``blockInfo`` would make libvirtd
+        open a gluster image through libgfapi and pay its slow teardown.
+        """
+        if not self._running():
+            return {}
+        try:
+            stats = self.conn.domainListGetStats(
+                [self.dom], libvirt.VIR_DOMAIN_STATS_BLOCK)[0][1]
+        except (libvirt.libvirtError, IndexError) as exc:
+            LOG.debug('block stats of %s: %s', self.name, exc)
+            return {}
+        return {stats['block.%d.name' % i]: int(stats['block.%d.capacity'
+                                                      % i])
+                for i in range(stats.get('block.count', 0))
+                if 'block.%d.capacity' % i in stats}
+
     def _capacity(self, dstate):
         """The disk's current size: a resize shows in the running domain."""
-        if self._running():
-            try:
-                dstate.capacity = int(self.dom.blockInfo(dstate.target)[0])
-            except libvirt.libvirtError as exc:
-                LOG.debug('blockInfo(%s): %s', dstate.target, exc)
+        live = self._live_capacities().get(dstate.target)
+        if live:
+            dstate.capacity = live
         return dstate.capacity
 
     # -- state, lock, recovery -----------------------------------------------
 
     def _adopt(self):
         disks = {}
+        live = self._live_capacities()
         for target, disk in self._disks().items():
             image = disk.active
-            try:
-                capacity = int(self.dom.blockInfo(target)[0])
-            except libvirt.libvirtError:
-                capacity = images.capacity(image.ref)
+            capacity = live.get(target) or images.capacity(image.ref)
             disks[target] = state_mod.DiskState(
                 target=target, root=image.ref, capacity=capacity,
                 layers={image.ref.basename: None},

@@ -13,6 +13,7 @@ import logging
 import os
 import pwd
 import re
+import struct
 import subprocess
 import tempfile
 
@@ -143,7 +144,16 @@ def info(ref, backing_chain=False):
 
 
 def capacity(ref):
-    return int(info(ref)['virtual-size'])
+    """Virtual size of an image no domain is using right now."""
+    if ref.kind == 'file':
+        return int(info(ref)['virtual-size'])
+    # Read the qcow2 header through our cached libgfapi connection: a
+    # qemu-img run would pay libgfapi's ~10 s teardown.
+    vol = _gluster_volume(ref)
+    header = vol.read_file(_volume_path(ref), 0, 32)
+    if header[:4] == b'QFI\xfb':
+        return struct.unpack('>Q', header[24:32])[0]
+    return vol.stat(_volume_path(ref)).st_size
 
 
 def commit(top, base, progress=None):

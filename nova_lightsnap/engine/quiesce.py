@@ -62,8 +62,11 @@ def thaw(dom, attempts=3):
             dom.fsThaw()
             return True
         except libvirt.libvirtError as exc:
-            if exc.get_error_code() in (libvirt.VIR_ERR_OPERATION_INVALID,
-                                        libvirt.VIR_ERR_NO_DOMAIN):
+            if (exc.get_error_code() in (libvirt.VIR_ERR_OPERATION_INVALID,
+                                         libvirt.VIR_ERR_NO_DOMAIN) or
+                    'not connected' in (exc.get_error_message() or '')):
+                # Shut off, gone, or no agent on the line: nothing that
+                # could have been frozen is waiting for a thaw.
                 return False
             LOG.warning('thaw of %s failed (%s), attempt %d of %d',
                         dom.name(), exc.get_error_message(), attempt + 1,

@@ -261,3 +261,12 @@ class _Readable:
     def __exit__(self, *exc):
         if self.tmp:
             shutil.rmtree(self.tmp, True)
+
+
+def guest_os_xml():
+    """Direct kernel boot of the tiny guest (built once, then cached)."""
+    from tests.support import guest
+    kernel, initrd = guest.build_guest(os.path.join(TEST_DIR, 'guest'))
+    return ("<type arch='x86_64' machine='q35'>hvm</type>"
+            "<kernel>%s</kernel><initrd>%s</initrd>"
+            "<cmdline>console=ttyS0 quiet</cmdline>" % (kernel, initrd))

@@ -1,0 +1,120 @@
+"""The ``lightsnap`` command: its contract, and bad input refused cleanly."""
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+
+import testtools
+
+from nova_lightsnap.engine import state as state_mod
+from tests.support import domains
+
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+
+
+class CliTest(testtools.TestCase):
+    timeout_seconds = 600
+
+    def setUp(self):
+        super().setUp()
+        self.vm = self.useFixture(domains.TestDomain())
+
+    def run_cli(self, *args):
+        cmd = [sys.executable, '-m', 'nova_lightsnap.cmd.lightsnap',
+               '--connect', domains.URI, '--state-dir', self.vm.state_dir]
+        return subprocess.run(cmd + list(args), capture_output=True,
+                              text=True, cwd=TOP, timeout=300)
+
+    def ok(self, *args):
+        proc = self.run_cli(*args)
+        self.assertEqual(0, proc.returncode, proc.stderr)
+        return proc.stdout
+
+    def everything(self):
+        """All a refused command must leave as it was."""
+        files = {}
+        for name in self.vm.local_files():
+            if name.endswith('.lock'):
+                continue  # holds the pid of the last lock holder
+            with open(os.path.join(self.vm.dir, name), 'rb') as handle:
+                files[name] = hashlib.sha256(handle.read()).hexdigest()
+        xml = self.vm.domain.XMLDesc(0)
+        return files, xml, self.ok('list', self.vm.name, '--format', 'json')
+
+    def test_list_json_contract(self):
+        self.vm.write('vda', 0, 1)
+        self.ok('create', self.vm.name, '--name', 'a', '--quiesce', 'off')
+        self.vm.write('vda', 0, 2)
+        self.ok('create', self.vm.name, '--name', 'b')
+        data = json.loads(self.ok('list', self.vm.name, '--format', 'json'))
+        self.assertEqual(['a', 'b'], [s['name'] for s in data])
+        for snap in data:
+            self.assertEqual({'vda', 'vdb'}, set(snap['disks']))
+            self.assertTrue(snap['created_at'])
+            for path in snap['disks'].values():
+                self.assertTrue(os.path.isabs(path))
+        self.assertEqual([], self.vm.mismatches(
+            domains.chain.ImageRef('file', data[0]['disks']['vda']),
+            {0: 1}, 2))
+        table = self.ok('list', self.vm.name)
+        self.assertIn('name', table.splitlines()[0])
+        self.assertIn('b', table)
+
+    def test_bad_input_is_refused_and_changes_nothing(self):
+        self.ok('create', self.vm.name, '--name', 'good')
+        outside = os.path.join(self.vm.dir, 'outside.qcow2')
+        with open(outside, 'w') as handle:
+            handle.write('not an image')
+        before = self.everything()
+        bad_names = ['../x', '/etc/passwd', 'a/b', '.hidden', '-x', 'x' * 65,
+                     'caf\u00e9', 'a b', '..']
+        cases = []
+        for name in bad_names:
+            cases += [('create', self.vm.name, '--name=' + name),
+                      ('delete', self.vm.name, '--', name),
+                      ('revert', self.vm.name, '--', name),
+                      ('export', self.vm.name, '--', name, '--disk', 'vda',
+                       '--to', os.path.join(self.vm.dir, 'e.qcow2')),
+                      ('set', 'create', '--', name, self.vm.name)]
+        cases += [
+            ('delete', self.vm.name, 'missing'),
+            ('revert', self.vm.name, 'missing'),
+            ('export', self.vm.name, 'good', '--disk', '../vda', '--to',
+             os.path.join(self.vm.dir, 'e.qcow2')),
+            ('export', self.vm.name, 'good', '--disk', 'vda', '--to',
+             outside),
+            ('create', 'no-such-domain'),
+            ('list', 'no-such-domain'),
+            ('create', self.vm.name, '--name', 'good'),
+            ('create', self.vm.name, '--quiesce', 'maybe'),
+            ('set', 'restore', 'no-such-set'),
+            ('set', 'delete', '../etc'),
+        ]
+        for args in cases:
+            proc = self.run_cli(*args)
+            self.assertNotEqual(0, proc.returncode, args)
+            self.assertTrue(proc.stderr.strip(), args)
+            self.assertNotIn('Traceback', proc.stderr, args)
+            self.assertEqual(before, self.everything(), args)
+        self.assertFalse(os.path.exists('/etc/passwd.ls0001.qcow2'))
+        self.assertEqual('[]\n', self.ok('set', 'list', '--format', 'json'))
+
+    def test_second_operation_while_one_runs_is_refused(self):
+        self.ok('create', self.vm.name, '--name', 'one')
+        before = self.everything()
+        entry = state_mod.Registry(self.vm.state_dir).find_domain(
+            self.vm.name)
+        with state_mod.StateFile(entry['state']).locked('test'):
+            for args in (('create', self.vm.name, '--name', 'two'),
+                         ('delete', self.vm.name, 'one'),
+                         ('revert', self.vm.name, 'one'),
+                         ('commit-all', self.vm.name)):
+                proc = self.run_cli(*args)
+                self.assertEqual(4, proc.returncode, proc.stderr)
+                self.assertIn('another lightsnap operation is running',
+                              proc.stderr)
+        self.assertEqual(before, self.everything())
+        self.ok('delete', self.vm.name, 'one')
