@@ -45,6 +45,7 @@ class RunningGlusterDomainTest(GlusterDomainTest):
         self.assertEqual([], self.vm.mismatches(
             ImageRef('file', dest), self.model.snaps['s3']['vdb'],
             base.REGIONS))
+        os.unlink(dest)
 
         self.revert('s1')
         self.assertTrue(self.vm.domain.isActive())

@@ -41,6 +41,10 @@ AGENT_CHANNEL = ("<channel type='unix'><target type='virtio' "
                  "name='org.qemu.guest_agent.0'/></channel>")
 
 
+# libvirt prints every error on stderr; the tests see them as exceptions.
+libvirt.registerErrorHandler(lambda ctx, err: None, None)
+
+
 def connect():
     return libvirt.open(URI)
 

@@ -1,0 +1,107 @@
+"""The chain model against XML taken from real libvirt 9.0."""
+
+import os
+
+import testtools
+
+from nova_lightsnap import chain
+
+FIXTURES = os.path.join(os.path.dirname(__file__), 'fixtures')
+
+
+def fixture(name):
+    with open(os.path.join(FIXTURES, name)) as handle:
+        return handle.read()
+
+
+class ParseTest(testtools.TestCase):
+
+    def test_live_file_chain_with_node_indices(self):
+        disks = chain.parse_disks(fixture('live-file-2disks.xml'))
+        self.assertEqual(['vda', 'vdb'], [d.target for d in disks])
+        vda = disks[0]
+        self.assertEqual(['/srv/images/a.2.qcow2', '/srv/images/a.qcow2'],
+                         [i.ref.path for i in vda.chain])
+        # Node ids, not depths: never 0 for the active image.
+        self.assertEqual([5, 2], [i.index for i in vda.chain])
+        self.assertEqual('vda[2]', vda.index_name(
+            chain.ImageRef('file', '/srv/images/a.qcow2')))
+        self.assertIsNone(vda.index_name(
+            chain.ImageRef('file', '/srv/images/other.qcow2')))
+
+    def test_inactive_xml_has_no_indices(self):
+        disks = chain.parse_disks(fixture('inactive-file-2disks.xml'))
+        self.assertTrue(all(i.index is None for d in disks for i in d.chain))
+
+    def test_gluster_chain(self):
+        disks = {d.target: d for d in chain.parse_disks(
+            fixture('live-gluster.xml'))}
+        vdb = disks['vdb']
+        self.assertEqual('gluster', vdb.active.ref.kind)
+        self.assertEqual('lightsnap', vdb.active.ref.volume)
+        self.assertEqual('127.0.0.2', vdb.active.ref.host)
+        self.assertEqual(24007, vdb.active.ref.port)
+        self.assertGreater(len(vdb.chain), 1)
+        self.assertTrue(vdb.active.ref.url.startswith(
+            'gluster://127.0.0.2:24007/lightsnap/'))
+        for image in vdb.chain:
+            self.assertIsNotNone(image.index)
+        self.assertEqual('file', disks['vda'].active.ref.kind)
+
+    def test_mirror_ready_during_active_commit(self):
+        disks = {d.target: d for d in chain.parse_disks(
+            fixture('live-active-commit-ready.xml'))}
+        self.assertEqual({'job': 'active-commit', 'ready': True},
+                         disks['vda'].mirror)
+
+    def test_cdrom_readonly_and_shareable_disks_are_left_out(self):
+        xml = """<domain><devices>
+          <disk type='file' device='cdrom'><source file='/x.iso'/>
+            <target dev='sda'/></disk>
+          <disk type='file' device='disk'><source file='/ro.img'/>
+            <readonly/><target dev='vdc'/></disk>
+          <disk type='file' device='disk'><source file='/sh.img'/>
+            <shareable/><target dev='vdd'/></disk>
+          <disk type='file' device='disk'><driver type='qcow2'/>
+            <source file='/a.qcow2'/><target dev='vda'/></disk>
+        </devices></domain>"""
+        self.assertEqual(['vda'], [d.target for d in
+                                   chain.parse_disks(xml)])
+
+    def test_unsupported_disk_types_are_named(self):
+        xml = """<domain><devices>
+          <disk type='network' device='disk'><driver type='raw'/>
+            <source protocol='rbd' name='pool/img'/><target dev='vda'/>
+          </disk></devices></domain>"""
+        exc = self.assertRaises(chain.UnsupportedDisk, chain.parse_disks,
+                                xml)
+        self.assertIn('vda', str(exc))
+        self.assertIn('rbd', str(exc))
+
+    def test_set_disk_sources_rewrites_and_drops_backing(self):
+        xml = fixture('live-file-2disks.xml')
+        new = chain.set_disk_sources(xml, {
+            'vda': (chain.ImageRef('file', '/srv/images/a.ls0009.qcow2'),
+                    'qcow2')})
+        disks = {d.target: d for d in chain.parse_disks(new)}
+        self.assertEqual('/srv/images/a.ls0009.qcow2',
+                         disks['vda'].active.ref.path)
+        self.assertEqual(1, len(disks['vda'].chain))
+        self.assertRaises(ValueError, chain.set_disk_sources, xml,
+                          {'vdz': (disks['vda'].active.ref, 'qcow2')})
+
+    def test_agent_channel(self):
+        self.assertFalse(chain.domain_has_agent_channel(
+            fixture('live-file-2disks.xml')))
+        self.assertTrue(chain.domain_has_agent_channel(
+            fixture('live-active-commit-ready.xml')))
+
+
+class ImageRefTest(testtools.TestCase):
+
+    def test_gluster_url_quotes_the_path(self):
+        ref = chain.ImageRef('gluster', 'dir/a b.qcow2', host='h', port=1,
+                             volume='v')
+        self.assertEqual('gluster://h:1/v/dir/a%20b.qcow2', ref.url)
+        self.assertEqual('dir/c.qcow2', ref.sibling('c.qcow2').path)
+        self.assertEqual(ref, chain.ImageRef.from_dict(ref.to_dict()))

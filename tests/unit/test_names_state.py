@@ -1,0 +1,83 @@
+"""Name validation and the metadata file."""
+
+import os
+import tempfile
+
+import testtools
+from hypothesis import given
+from hypothesis import strategies as st
+
+from nova_lightsnap.chain import ImageRef
+from nova_lightsnap.engine import domain
+from nova_lightsnap.engine import errors
+from nova_lightsnap.engine import names
+from nova_lightsnap.engine import state
+
+
+class NamesTest(testtools.TestCase):
+
+    def test_plain_names_pass(self):
+        for name in ('s1', 'before-upgrade', 'daily.2026-11-21', 'A_b'):
+            self.assertEqual(name, names.check_snapshot_name(name))
+
+    def test_path_like_and_odd_names_are_refused(self):
+        for name in ('', '../x', '/etc/x', 'a/b', '.x', '-x', 'x' * 65,
+                     'a\0b', 'caf\u00e9', 'a b', '..', 'a..b', None, 3):
+            self.assertRaises(errors.InvalidInput,
+                              names.check_snapshot_name, name)
+
+    @given(st.text(max_size=80))
+    def test_nothing_accepted_can_leave_the_directory(self, name):
+        try:
+            names.check_snapshot_name(name)
+        except errors.InvalidInput:
+            return
+        self.assertNotIn('/', name)
+        self.assertNotIn('\0', name)
+        self.assertFalse(name.startswith('.'))
+        self.assertEqual(os.path.basename(name), name)
+
+    @given(st.text(max_size=300))
+    def test_basenames_stay_basenames(self, name):
+        try:
+            names.check_basename(name)
+        except errors.InvalidInput:
+            return
+        self.assertEqual(os.path.basename(name), name)
+        self.assertNotIn(name, ('.', '..'))
+
+    def test_overlay_names(self):
+        self.assertEqual('disk.ls0007.qcow2',
+                         domain.overlay_name('disk', 7))
+        self.assertEqual('vm-vda.ls0012.qcow2',
+                         domain.overlay_name('vm-vda.qcow2', 12))
+
+
+class StateFileTest(testtools.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.dir = tempfile.mkdtemp()
+        self.addCleanup(lambda: [os.unlink(os.path.join(self.dir, f))
+                                 for f in os.listdir(self.dir)])
+        self.file = state.StateFile(os.path.join(self.dir, 'x.json'))
+
+    def test_round_trip(self):
+        st_ = state.DomainState(
+            uuid='u', name='n', next_index=3,
+            disks={'vda': state.DiskState(
+                'vda', ImageRef('file', '/d/a.qcow2'), 10,
+                {'a.qcow2': None}, {'a.qcow2': 'qcow2'}, 'a.qcow2')},
+            snapshots=[state.Snapshot('s', 't', {'vda': 'a.qcow2'})],
+            garbage=[ImageRef('file', '/d/z')])
+        self.file.save(st_)
+        self.assertEqual(st_, self.file.load())
+        self.assertEqual(['x.json'], os.listdir(self.dir))
+
+    def test_lock_is_exclusive_and_says_who_holds_it(self):
+        with self.file.locked('dom'):
+            exc = self.assertRaises(errors.Busy, self.file.locked('dom')
+                                    .__enter__)
+            self.assertIn(str(os.getpid()), str(exc))
+        with self.file.locked('dom'):
+            pass

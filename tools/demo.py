@@ -1,0 +1,142 @@
+"""The lightsnap demo: a real guest, quiesced snapshots, delete, revert.
+
+Boots the tiny guest (Debian kernel, busybox, qemu-guest-agent) with a data
+disk it writes to, drives the ``lightsnap`` command as an operator would,
+and checks from inside the guest that every snapshot holds what the guest
+wrote before it. Run it with ``./run demo``.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+import libvirt
+
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, TOP)
+
+from tests.support import domains  # noqa: E402
+from tests.support import guest  # noqa: E402
+
+NAME = 'lightsnap-demo'
+DEMO_DIR = os.environ.get('LIGHTSNAP_DEMO_DIR', '/var/lib/lightsnap-demo')
+STATE_DIR = os.path.join(DEMO_DIR, 'state')
+START = time.monotonic()
+
+
+def say(text):
+    print('[%5.1fs] %s' % (time.monotonic() - START, text), flush=True)
+
+
+def lightsnap(*args):
+    cmd = [sys.executable, '-m', 'nova_lightsnap.cmd.lightsnap',
+           '--state-dir', STATE_DIR] + list(args)
+    say('$ lightsnap ' + ' '.join(args))
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=TOP)
+    for line in (proc.stdout + proc.stderr).splitlines():
+        print('    ' + line)
+    if proc.returncode != 0:
+        raise SystemExit('demo failed: lightsnap %s exited %d'
+                         % (' '.join(args), proc.returncode))
+    return proc.stdout
+
+
+def check(what, got, want):
+    if got != want:
+        raise SystemExit('demo failed: %s: got %r, want %r' % (what, got,
+                                                                want))
+    say('verified: %s' % what)
+
+
+def remove_old(conn):
+    try:
+        dom = conn.lookupByName(NAME)
+    except libvirt.libvirtError:
+        return
+    if dom.isActive():
+        dom.destroy()
+    dom.undefine()
+
+
+def boot(conn):
+    dom = conn.lookupByName(NAME)
+    agent = guest.GuestAgent(dom)
+    agent.wait_ready(180)
+    return agent
+
+
+def main():
+    say('building or reusing the tiny guest')
+    kernel, initrd = guest.build_guest(os.path.join(domains.TEST_DIR,
+                                                    'guest'))
+    conn = libvirt.open(domains.URI)
+    remove_old(conn)
+    shutil.rmtree(DEMO_DIR, ignore_errors=True)
+    os.makedirs(DEMO_DIR, mode=0o755)
+    os.chmod(DEMO_DIR, 0o755)
+    disks = []
+    for target, size in (('vda', '64M'), ('vdb', '16M')):
+        path = os.path.join(DEMO_DIR, '%s-%s.qcow2' % (NAME, target))
+        domains.qemu_img('create', '-q', '-f', 'qcow2', path, size)
+        os.chmod(path, 0o666)
+        disks.append({'target': target, 'type': 'file', 'path': path,
+                      'format': 'qcow2'})
+    conn.defineXML(guest.guest_domain_xml(NAME, kernel, initrd, disks))
+    conn.lookupByName(NAME).create()
+    say('booted %s: /data on vda (ext2), vdb raw, qemu-guest-agent inside'
+        % NAME)
+    agent = boot(conn)
+
+    for gen in (1, 2, 3):
+        agent.sh('echo generation %d > /data/current.txt; '
+                 'echo %d > /data/file-%d.txt; '
+                 'printf "gen%d" | dd of=/dev/vdb bs=512 seek=%d '
+                 'conv=notrunc 2>/dev/null; sync' % (gen, gen, gen, gen, gen))
+        say('guest wrote generation %d (file-%d.txt, current.txt, vdb block '
+            '%d)' % (gen, gen, gen))
+        lightsnap('create', NAME, '--name', 'gen-%d' % gen,
+                  '--quiesce', 'required')
+    agent.sh('echo after > /data/current.txt; echo x > /data/unsaved.txt; '
+             'sync')
+    lightsnap('list', NAME)
+
+    lightsnap('delete', NAME, 'gen-2')
+    lightsnap('revert', NAME, 'gen-1')
+    agent = boot(conn)
+    check('gen-1: current.txt', agent.sh('cat /data/current.txt'),
+          'generation 1\n')
+    check('gen-1: later files absent', agent.sh('ls /data | grep -c file-'
+                                                ' || true'), '1\n')
+    check('gen-1: vdb block 1', agent.sh('dd if=/dev/vdb bs=512 skip=1 '
+                                         'count=1 2>/dev/null | head -c 4'),
+          'gen1')
+
+    lightsnap('revert', NAME, 'gen-3')
+    agent = boot(conn)
+    check('gen-3: current.txt', agent.sh('cat /data/current.txt'),
+          'generation 3\n')
+    check('gen-3 keeps the data of deleted gen-2',
+          agent.sh('cat /data/file-2.txt'), '2\n')
+    check('gen-3: unsaved.txt written after it is gone',
+          agent.sh('[ -e /data/unsaved.txt ] && echo yes || echo no'), 'no\n')
+    check('gen-3: vdb blocks 1-3', agent.sh(
+        'for b in 1 2 3; do dd if=/dev/vdb bs=512 skip=$b count=1 '
+        '2>/dev/null | head -c 4; done'), 'gen1gen2gen3')
+
+    lightsnap('commit-all', NAME)
+    check('after commit-all: data still there',
+          agent.sh('cat /data/file-3.txt /data/current.txt'),
+          '3\ngeneration 3\n')
+    xml = conn.lookupByName(NAME).XMLDesc(0)
+    check('after commit-all: one image per disk, no backing chain',
+          xml.count("<backingStore type="), 0)
+
+    remove_old(conn)
+    shutil.rmtree(DEMO_DIR, ignore_errors=True)
+    say('demo passed in %.0f s' % (time.monotonic() - START))
+
+
+if __name__ == '__main__':
+    main()
