@@ -106,10 +106,13 @@ class UnsupportedDisk(ValueError):
 
 
 def _source_ref(disk_type, source):
+    # libvirt spells a relative backing name resolved at the volume's top
+    # as './name'; one image must have one spelling.
     if disk_type == 'file':
-        return ImageRef('file', source.get('file'))
+        return ImageRef('file', os.path.normpath(source.get('file')))
     if disk_type == 'network' and source.get('protocol') == 'gluster':
         volume, _, path = source.get('name', '').partition('/')
+        path = os.path.normpath(path).lstrip('/')
         host = source.find('host')
         if host is None or not volume or not path:
             raise UnsupportedDisk('gluster disk without host or volume/path')

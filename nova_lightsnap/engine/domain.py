@@ -110,7 +110,9 @@ class DomainSnapshots:
             if disk.active.ref.kind == 'file':
                 return os.path.join(disk.active.ref.dirname,
                                     self.uuid + STATE_SUFFIX)
-        return os.path.join(self.engine.registry.domains_dir,
+        # No local disk to sit beside: gluster-only domains keep their
+        # metadata on the host.
+        return os.path.join(self.engine.registry.states_dir,
                             self.uuid + STATE_SUFFIX)
 
     @property
@@ -187,23 +189,29 @@ class DomainSnapshots:
         self.state_file.save(st)
 
     @contextlib.contextmanager
-    def operation(self, adopt=True):
+    def operation(self):
         """Lock the domain and yield its consistent, recovered state."""
         os.makedirs(os.path.dirname(self.state_file.path), exist_ok=True)
         with self.state_file.locked(self.name):
             st = self.state_file.load()
             if st is None:
-                if not adopt:
-                    yield None
-                    return
                 st = self._adopt()
                 self._save(st)
-                self.engine.registry.record_domain(self.uuid, self.name,
-                                                   self.state_file.path)
-            if st.journal:
+            registry = self.engine.registry
+            entry = registry.find_domain(self.uuid)
+            if entry is None or entry['name'] != self.name:
+                # A wiped state directory or a renamed domain: ``list``
+                # without libvirt must still find the metadata.
+                registry.record_domain(self.uuid, self.name,
+                                       self.state_file.path)
+            recovered = bool(st.journal)
+            if recovered:
                 self._recover(st)
             self._empty_garbage(st)
             self._check_chain(st)
+            if recovered:
+                # A finished revert leaves the old active image unneeded.
+                self._collect(st)
             yield st
 
     def _report(self, message):
@@ -284,7 +292,7 @@ class DomainSnapshots:
                 % (journal['op'], journal['name'], ', '.join(switched),
                    self.state_file.path))
         if journal.get('was_running') and not self._running():
-            self._start(journal)
+            self.dom.create()
             self._report('started %s again' % self.name)
 
     def _defined(self):
@@ -486,10 +494,6 @@ class DomainSnapshots:
             self._save(st)
             self._collect(st)
             return {'reverted': name, 'running': running}
-
-    def _start(self, journal):
-        if self.dom.isPersistent():
-            self.dom.create()
 
     def commit_all(self):
         with self.operation() as st:

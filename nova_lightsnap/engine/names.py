@@ -20,7 +20,7 @@ def check_snapshot_name(name, what='snapshot name'):
     if len(name) > MAX_NAME:
         raise errors.InvalidInput('%s is longer than %d characters'
                                   % (what, MAX_NAME))
-    if not _NAME.match(name) or '..' in name:
+    if not _NAME.fullmatch(name) or '..' in name:
         raise errors.InvalidInput(
             '%s %r is not allowed: use letters, digits, ".", "_" and "-", '
             'starting with a letter or digit' % (what, name))
@@ -31,7 +31,8 @@ def check_basename(name, what='file name'):
     """A plain file name in the disk's own directory or volume."""
     if not isinstance(name, str) or not name:
         raise errors.InvalidInput('%s must be a non-empty string' % what)
-    if len(name) > 255 or not _FILE.match(name) or name in ('.', '..'):
+    if (len(name) > 255 or not _FILE.fullmatch(name) or
+            name in ('.', '..')):
         raise errors.InvalidInput(
             '%s %r is not a plain file name in the disk\'s directory'
             % (what, name))

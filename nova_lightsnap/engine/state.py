@@ -152,11 +152,6 @@ class StateFile:
                           json.dumps(state.to_dict(), indent=1,
                                      sort_keys=True))
 
-    def remove(self):
-        for path in (self.path, self.lock_path):
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(path)
-
     @contextlib.contextmanager
     def locked(self, domain_name):
         """Exclusive, non-blocking: a second operation is refused at once."""
@@ -190,6 +185,7 @@ class Registry:
     def __init__(self, state_dir):
         self.state_dir = state_dir
         self.domains_dir = os.path.join(state_dir, 'domains')
+        self.states_dir = os.path.join(state_dir, 'states')
         self.sets_dir = os.path.join(state_dir, 'sets')
 
     def _ensure(self, path):
@@ -200,10 +196,6 @@ class Registry:
         _write_atomically(os.path.join(self.domains_dir, uuid + '.json'),
                           json.dumps({'uuid': uuid, 'name': name,
                                       'state': state_path}))
-
-    def forget_domain(self, uuid):
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(os.path.join(self.domains_dir, uuid + '.json'))
 
     def find_domain(self, name_or_uuid):
         try:

@@ -63,6 +63,19 @@ class CliTest(testtools.TestCase):
         self.assertIn('name', table.splitlines()[0])
         self.assertIn('b', table)
 
+    def test_list_works_without_libvirt(self):
+        self.ok('create', self.vm.name, '--name', 'a')
+        cmd = [sys.executable, '-m', 'nova_lightsnap.cmd.lightsnap',
+               '--connect', 'qemu+unix:///system?socket=/nonexistent/sock',
+               '--state-dir', self.vm.state_dir, 'list', self.vm.name,
+               '--format', 'json']
+        proc = subprocess.run(cmd, capture_output=True, text=True, cwd=TOP)
+        self.assertEqual(0, proc.returncode, proc.stderr)
+        self.assertIn('listed from metadata', proc.stderr)
+        self.assertEqual(json.loads(self.ok('list', self.vm.name, '--format',
+                                            'json')),
+                         json.loads(proc.stdout))
+
     def test_bad_input_is_refused_and_changes_nothing(self):
         self.ok('create', self.vm.name, '--name', 'good')
         outside = os.path.join(self.vm.dir, 'outside.qcow2')

@@ -89,3 +89,20 @@ class ShutOffGlusterDomainTest(GlusterDomainTest):
         self.commit_all()
         self.verify('after an offline commit-all')
         self.assert_single_images()
+
+
+class GlusterOnlyDomainTest(GlusterDomainTest):
+    disks = {'vda': 'gluster'}
+    running = True
+
+    def test_metadata_of_a_gluster_only_domain_lives_on_the_host(self):
+        self.write('vda', 0)
+        self.create('s1')
+        self.write('vda', 1)
+        self.verify('after a create')
+        state_path = self.host.registry.find_domain(self.vm.name)['state']
+        self.assertTrue(state_path.startswith(
+            self.host.registry.states_dir + '/'), state_path)
+        self.commit_all()
+        self.verify('after commit-all')
+        self.assert_single_images()

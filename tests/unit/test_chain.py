@@ -48,6 +48,19 @@ class ParseTest(testtools.TestCase):
             self.assertIsNotNone(image.index)
         self.assertEqual('file', disks['vda'].active.ref.kind)
 
+    def test_gluster_paths_have_one_spelling(self):
+        xml = """<domain><devices><disk type='network' device='disk'>
+          <driver type='qcow2'/>
+          <source protocol='gluster' name='vol/a.ls0001.qcow2' index='3'>
+            <host name='127.0.0.2' port='24007'/></source>
+          <backingStore type='network' index='1'><format type='qcow2'/>
+            <source protocol='gluster' name='vol/./a.qcow2'>
+              <host name='127.0.0.2' port='24007'/></source>
+          </backingStore><target dev='vdb'/></disk></devices></domain>"""
+        disk = chain.parse_disks(xml)[0]
+        self.assertEqual(disk.active.ref.sibling('a.qcow2'),
+                         disk.chain[1].ref)
+
     def test_mirror_ready_during_active_commit(self):
         disks = {d.target: d for d in chain.parse_disks(
             fixture('live-active-commit-ready.xml'))}

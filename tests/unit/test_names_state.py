@@ -22,7 +22,8 @@ class NamesTest(testtools.TestCase):
 
     def test_path_like_and_odd_names_are_refused(self):
         for name in ('', '../x', '/etc/x', 'a/b', '.x', '-x', 'x' * 65,
-                     'a\0b', 'caf\u00e9', 'a b', '..', 'a..b', None, 3):
+                     'a\0b', 'caf\u00e9', 'a b', '..', 'a..b', 's1\n', None,
+                     3):
             self.assertRaises(errors.InvalidInput,
                               names.check_snapshot_name, name)
 

@@ -1,0 +1,111 @@
+"""A process that dies mid-operation: the next run finishes or rolls back.
+
+The interruption is made real: the first half of an operation runs against
+libvirt, then the process "dies" (the lock is dropped with the journal
+still written), and a fresh engine carries on.
+"""
+
+import dataclasses
+import time
+
+import libvirt
+
+from nova_lightsnap.engine import host as host_mod
+from nova_lightsnap.engine import planner
+from tests.functional import base
+
+
+class Killed(BaseException):
+    """Stands for SIGKILL at a chosen point: nothing after it runs."""
+
+
+class RecoveryTest(base.EngineTestCase):
+
+    def fresh(self):
+        """A new engine, as the next lightsnap process would have."""
+        self.host.close()
+        self.host = host_mod.Host(base.domains.URI,
+                                  state_dir=self.vm.state_dir)
+        return self.host.domain(self.vm.name)
+
+    def test_create_cut_before_the_switch_is_rolled_back(self):
+        self.write_all()
+        self.create('s1')
+        handle = self.dom()
+        with handle.operation() as st:
+            handle.prepare_create(st, 's2')  # overlays made, then "killed"
+        self.assertIsNotNone(self.state().journal)
+        handle = self.fresh()
+        self.assertEqual(['s1'], [s['name'] for s in handle.list()])
+        handle.create('s3', 'off')
+        self.model.create('s3')
+        self.assertIn('rolled back', ' '.join(handle.reports))
+        self.verify('after the rollback')
+
+    def test_create_cut_after_the_switch_is_finished(self):
+        self.write_all()
+        handle = self.dom()
+        with handle.operation() as st:
+            prepared = handle.prepare_create(st, 's1')
+            handle.take(prepared)  # disks switched, then "killed"
+        self.model.create('s1')
+        handle = self.fresh()
+        handle.create('s2', 'off')
+        self.model.create('s2')
+        self.assertIn('finished the create', ' '.join(handle.reports))
+        self.verify('after rolling forward')
+
+    def test_active_commit_left_ready_is_pivoted(self):
+        self.write_all()
+        self.create('s1')
+        self.write_all(2)
+        handle = self.dom()
+        with handle.operation() as st:
+            st.snapshots = []
+            step = planner.next_step(st.disks['vda'], set(), True, {})
+            self.assertEqual(planner.COMMIT_ACTIVE, step.kind)
+            st.journal = {'op': 'merge', 'step': dataclasses.asdict(step)}
+            handle._save(st)
+            live = handle._disks()['vda']
+            root = st.disks['vda'].root
+            handle.dom.blockCommit(
+                'vda', live.index_name(root), None, 0,
+                libvirt.VIR_DOMAIN_BLOCK_COMMIT_ACTIVE |
+                libvirt.VIR_DOMAIN_BLOCK_COMMIT_RELATIVE)
+            for _ in range(300):
+                if handle._mirror_ready('vda'):
+                    break
+                time.sleep(0.1)
+            # "killed" with the job ready and not pivoted
+        self.model.delete('s1')
+        handle = self.fresh()
+        self.assertEqual([], handle.list())
+        handle.commit_all()
+        self.assertIn('pivoted', ' '.join(handle.reports))
+        self.verify('after the pivot and commit-all')
+        self.assert_single_images()
+
+    def test_revert_cut_while_the_domain_is_down_is_finished(self):
+        self.write_all()
+        self.create('s1')
+        self.write_all()
+        original = libvirt.virDomain.create
+
+        def killed(dom):
+            raise Killed()
+
+        libvirt.virDomain.create = killed
+        try:
+            self.assertRaises(Killed, self.dom().revert, 's1')
+        finally:
+            libvirt.virDomain.create = original
+        self.assertFalse(self.vm.domain.isActive())
+        self.model.revert('s1')
+        handle = self.fresh()
+        handle.create('s2', 'off')
+        self.model.create('s2')
+        reports = ' '.join(handle.reports)
+        self.assertIn('finished the revert', reports)
+        self.assertIn('started', reports)
+        self.assertTrue(self.vm.domain.isActive())
+        self.verify('after the revert was finished')

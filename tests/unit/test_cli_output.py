@@ -1,0 +1,47 @@
+"""What the ``lightsnap`` command shows: progress bar and parser."""
+
+import io
+
+import testtools
+
+from nova_lightsnap.cmd import lightsnap
+
+
+class FakeTerminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+class ProgressBarTest(testtools.TestCase):
+
+    def test_bar_on_a_terminal(self):
+        out = FakeTerminal()
+        bar = lightsnap.ProgressBar(out, width=10)
+        bar('vda: commit', 50.0)
+        bar('vda: commit', 50.0)  # unchanged: not drawn twice
+        bar('vda: commit', 100.0)
+        text = out.getvalue()
+        self.assertEqual(1, text.count('[#####.....]  50.0% vda: commit'))
+        self.assertIn('[##########] 100.0% vda: commit\n', text)
+
+    def test_silent_when_not_a_terminal(self):
+        out = io.StringIO()
+        lightsnap.ProgressBar(out)('x', 10)
+        self.assertEqual('', out.getvalue())
+
+
+class ParserTest(testtools.TestCase):
+
+    def test_contract_commands_parse(self):
+        parser = lightsnap.build_parser()
+        for argv in (['create', 'd', '--name', 'n', '--quiesce', 'off'],
+                     ['list', 'd', '--format', 'json'],
+                     ['delete', 'd', 'n'], ['revert', 'd', 'n'],
+                     ['commit-all', 'd'],
+                     ['export', 'd', 'n', '--disk', 'vda', '--to', '/x'],
+                     ['set', 'create', 's', 'd1', 'd2', '--quiesce',
+                      'required'],
+                     ['set', 'list', '--format', 'json'],
+                     ['set', 'restore', 's'], ['set', 'delete', 's']):
+            args = parser.parse_args(argv)
+            self.assertTrue(callable(args.func), argv)
