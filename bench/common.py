@@ -1,0 +1,131 @@
+"""What every benchmark needs: a running domain, timing, machine facts."""
+
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import tempfile
+import time
+
+import libvirt
+import libvirt_qemu
+
+from nova_lightsnap.chain import ImageRef
+from nova_lightsnap.engine import host as host_mod
+from tests.support import domains
+
+GiB = 1024 ** 3
+MiB = 1024 ** 2
+CHUNK = 512 * MiB  # qemu-io refuses single requests of 2 GiB and more
+
+
+def machine():
+    conn = libvirt.open(domains.URI)
+    try:
+        lib, hyp = conn.getLibVersion(), conn.getVersion()
+    finally:
+        conn.close()
+
+    def ver(n):
+        return '%d.%d.%d' % (n // 1000000, n // 1000 % 1000, n % 1000)
+
+    with open('/proc/meminfo') as handle:
+        mem_kib = int(handle.readline().split()[1])
+    return {'cores': os.cpu_count(), 'memory_gib': round(mem_kib / 2 ** 20),
+            'libvirt': ver(lib), 'qemu': ver(hyp),
+            'python': platform.python_version(),
+            'kernel': platform.release(), 'domain_type': 'qemu (TCG)'}
+
+
+def fill(path, length, pattern=7, fmt='qcow2'):
+    """Write ``length`` bytes into an image no QEMU has open."""
+    args = ['qemu-io', '-f', fmt, path]
+    for off in range(0, length, CHUNK):
+        args += ['-c', 'write -P %d %d %d' % (pattern, off,
+                                              min(CHUNK, length - off))]
+    subprocess.run(args, check=True, capture_output=True)
+
+
+def summary(samples):
+    ordered = sorted(samples)
+    p95 = ordered[max(0, int(round(0.95 * len(ordered))) - 1)]
+    return {'median_ms': round(statistics.median(ordered) * 1000, 1),
+            'p95_ms': round(p95 * 1000, 1), 'n': len(ordered)}
+
+
+def timed(func, *args):
+    start = time.perf_counter()
+    result = func(*args)
+    return time.perf_counter() - start, result
+
+
+class BenchDomain:
+    """A domain with one qcow2 disk (vda), pre-filled while shut off.
+
+    ``os_xml`` and ``agent`` make it the tiny guest instead of a domain
+    with no operating system.
+    """
+
+    counter = 0
+
+    def __init__(self, size, filled=0, running=True, os_xml=domains.NO_OS,
+                 memory=64, agent=False, kind='file'):
+        BenchDomain.counter += 1
+        self.dir = tempfile.mkdtemp(prefix='bench-', dir=domains.TEST_DIR)
+        os.chmod(self.dir, 0o755)
+        self.name = 'lsbench-%d-%d' % (os.getpid(), BenchDomain.counter)
+        self.conn = libvirt.open(domains.URI)
+        self.kind = kind
+        local = os.path.join(self.dir, '%s-vda.qcow2' % self.name)
+        domains.qemu_img('create', '-q', '-f', 'qcow2', local, size)
+        if filled:
+            fill(local, filled)
+        os.chmod(local, 0o666)
+        if kind == 'file':
+            ref = ImageRef('file', local)
+        else:
+            from nova_lightsnap.engine import gfapi
+            vol = domains.gluster_volume()
+            vol.copy_in(local, '/' + os.path.basename(local), mode=0o666,
+                        uid=64055, gid=64055,
+                        pad_to=gfapi.QEMU_GLUSTER_ALIGN)
+            os.unlink(local)
+            ref = ImageRef('gluster', os.path.basename(local),
+                           host=domains.GLUSTER_HOST, port=24007,
+                           volume=domains.GLUSTER_VOLUME)
+        self.ref = ref
+        xml = domains.DOMAIN_XML.format(
+            name=self.name, memory=memory, os=os_xml,
+            disks=domains.disk_xml('vda', ref),
+            extra=domains.AGENT_CHANNEL if agent else '')
+        self.dom = self.conn.defineXML(xml)
+        if running:
+            self.dom.create()
+        self.host = host_mod.Host(domains.URI,
+                                  state_dir=os.path.join(self.dir, 'state'))
+
+    def handle(self):
+        return self.host.domain(self.name)
+
+    def hmp_write(self, offset, length, pattern=9):
+        for off in range(offset, offset + length, 64 * MiB):
+            libvirt_qemu.qemuMonitorCommand(
+                self.dom, 'qemu-io -d virtio-disk0/virtio-backend '
+                '"write -P %d %d %d"' % (pattern, off,
+                                         min(64 * MiB, offset + length - off)),
+                libvirt_qemu.VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP)
+
+    def close(self):
+        self.host.close()
+        dom = self.conn.lookupByName(self.name)
+        if dom.isActive():
+            dom.destroy()
+        dom.undefine()
+        self.conn.close()
+        if self.kind == 'gluster':
+            vol = domains.gluster_volume()
+            for name in vol.listdir('/'):
+                if name.startswith(self.name):
+                    vol.unlink('/' + name)
+        shutil.rmtree(self.dir, True)

@@ -1,0 +1,72 @@
+"""Create and delete latencies on a gluster (libgfapi) network disk, and
+how much of them is libgfapi's connection set-up and teardown."""
+
+import subprocess
+import time
+
+from bench import common
+from nova_lightsnap.engine import domain as domain_mod
+from nova_lightsnap.engine import gfapi
+from nova_lightsnap.engine import images
+from tests.support import domains
+
+
+def connection_cost(ref):
+    """One libgfapi client from connect to exit, as qemu-img pays it."""
+    local, _ = common.timed(subprocess.run, [
+        'qemu-img', 'info', '-U', '/dev/null'], )
+    remote, _ = common.timed(subprocess.run, [
+        'qemu-img', 'info', '-U', ref.url], )
+    vol = gfapi.Volume(domains.GLUSTER_HOST, domains.GLUSTER_VOLUME)
+    connect, _ = common.timed(vol.connect)
+    close, _ = common.timed(vol.close)
+    return {'qemu_img_info_local_s': round(local, 2),
+            'qemu_img_info_gluster_s': round(remote, 2),
+            'gfapi_connect_s': round(connect, 3),
+            'gfapi_fini_s': round(close, 2)}
+
+
+def run(rounds=3):
+    vm = common.BenchDomain(common.GiB, 64 * common.MiB, kind='gluster')
+    try:
+        creates = [common.timed(vm.handle().create, 'g%d' % i, 'off')[0]
+                   for i in range(rounds)]
+        parent = vm.handle()._disks()['vda'].active.ref
+        overlay, raw = [], []
+        for i in range(rounds):
+            ref = parent.sibling('%s-raw%d.qcow2' % (vm.name, i))
+            overlay.append(common.timed(images.create_overlay, ref,
+                                        parent.basename, 'qcow2',
+                                        common.GiB)[0])
+            xml = domain_mod.snapshot_xml({'vda': ref})
+            raw.append(common.timed(vm.dom.snapshotCreateXML, xml,
+                                    domain_mod.SNAPSHOT_FLAGS)[0])
+            parent = ref
+        # Delete the oldest: an intermediate commit on the network disk.
+        start = time.perf_counter()
+        handle = vm.handle()
+        handle.delete('g0')
+        delete = time.perf_counter() - start
+        cost = connection_cost(vm.ref)
+    finally:
+        vm.close()
+    row = {'engine_create': common.summary(creates),
+           'overlay_via_cached_gfapi': common.summary(overlay),
+           'libvirt_snapshot_call': common.summary(raw),
+           'delete_oldest_s': round(delete, 2),
+           'delete_steps': [s.kind for s in handle.steps]}
+    row.update(cost)
+    lines = [
+        'gluster network disk (libgfapi)',
+        '  create: engine %.0f ms median = overlay via our cached libgfapi '
+        'connection %.0f ms + libvirt snapshotCreateXML %.0f ms' % (
+            row['engine_create']['median_ms'],
+            row['overlay_via_cached_gfapi']['median_ms'],
+            row['libvirt_snapshot_call']['median_ms']),
+        '  delete of the oldest snapshot (%s): %.1f s' % (
+            '+'.join(row['delete_steps']), row['delete_oldest_s']),
+        '  one libgfapi client: qemu-img info %.1f s on gluster vs %.2f s '
+        'local; in-process connect %.3f s, glfs_fini %.1f s' % (
+            row['qemu_img_info_gluster_s'], row['qemu_img_info_local_s'],
+            row['gfapi_connect_s'], row['gfapi_fini_s'])]
+    return row, lines
