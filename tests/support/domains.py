@@ -57,7 +57,7 @@ def libvirt_available():
         return False
 
 
-def disk_xml(target, ref, fmt='qcow2'):
+def disk_xml(target, ref, fmt='qcow2', serial=None):
     if ref.kind == 'file':
         source = "<source file='%s'/>" % ref.path
         kind = 'file'
@@ -67,8 +67,9 @@ def disk_xml(target, ref, fmt='qcow2'):
                                             ref.port))
         kind = 'network'
     return ("<disk type='%s' device='disk'><driver name='qemu' type='%s'/>"
-            "%s<target dev='%s' bus='virtio'/></disk>"
-            % (kind, fmt, source, target))
+            "%s<target dev='%s' bus='virtio'/>%s</disk>"
+            % (kind, fmt, source, target,
+               '<serial>%s</serial>' % serial if serial else ''))
 
 
 def qemu_img(*args):
@@ -88,7 +89,7 @@ class TestDomain(fixtures.Fixture):
     """
 
     def __init__(self, disks=None, running=True, agent_channel=False,
-                 os_xml=NO_OS, memory=64, persistent=True):
+                 os_xml=NO_OS, memory=64, persistent=True, serials=None):
         super().__init__()
         self.disk_kinds = disks or {'vda': 'file', 'vdb': 'file'}
         self.running = running
@@ -96,6 +97,7 @@ class TestDomain(fixtures.Fixture):
         self.os_xml = os_xml
         self.memory = memory
         self.persistent = persistent
+        self.serials = serials or {}
 
     def _setUp(self):
         os.makedirs(TEST_DIR, mode=0o755, exist_ok=True)
@@ -111,8 +113,8 @@ class TestDomain(fixtures.Fixture):
             self.roots[target] = self._make_disk(target, kind)
         xml = DOMAIN_XML.format(
             name=self.name, memory=self.memory, os=self.os_xml,
-            disks=''.join(disk_xml(t, r) for t, r in
-                          sorted(self.roots.items())),
+            disks=''.join(disk_xml(t, r, serial=self.serials.get(t))
+                          for t, r in sorted(self.roots.items())),
             extra=AGENT_CHANNEL if self.agent_channel else '')
         self.addCleanup(self._remove_domain)
         if self.persistent:

@@ -1,0 +1,1 @@
+"""compute_driver = lightsnap.driver.LightSnapLibvirtDriver (Nova adds nova.virt.)."""

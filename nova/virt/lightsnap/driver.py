@@ -1,0 +1,2 @@
+from nova_lightsnap.driver import LightSnapLibvirtDriver
+__all__ = ['LightSnapLibvirtDriver']

@@ -1,0 +1,73 @@
+"""The ``[lightsnap]`` options of nova.conf.
+
+Registered on Nova's own configuration object by the driver, and listed for
+``oslo-config-generator`` through the ``oslo.config.opts`` entry point
+``nova_lightsnap = nova_lightsnap.conf:list_opts``. No Nova import here: the
+REST service and the tools read the same options.
+"""
+
+from oslo_config import cfg
+
+GROUP = cfg.OptGroup(
+    'lightsnap',
+    title='Light snapshots',
+    help='Options of the nova-lightsnap compute driver '
+         '(compute_driver = lightsnap.driver.LightSnapLibvirtDriver): '
+         'block jobs of light and assisted volume snapshots, and the '
+         'GlusterFS volume driver.')
+
+OPTS = [
+    cfg.IntOpt(
+        'job_timeout',
+        default=3600,
+        min=1,
+        help='Seconds a block job (a blockCommit or blockRebase merging a '
+             'snapshot away) may run. A job that runs longer is cancelled, '
+             'the disk stays on its previous chain, and the operation '
+             'fails (Cinder is told "error_deleting"). Raise it for large '
+             'or slow volumes.'),
+    cfg.StrOpt(
+        'gluster_transport',
+        default='libgfapi',
+        choices=[
+            ('libgfapi', 'QEMU opens the image in the gluster volume '
+                         'itself (network disk, protocol gluster); no '
+                         'mount on the compute host. Needs QEMU\'s gluster '
+                         'block driver (Debian: qemu-block-extra).'),
+            ('fuse', 'The volume is mounted with the GlusterFS FUSE '
+                     'client under glusterfs_mount_point_base and the '
+                     'image attached as a file disk.'),
+        ],
+        help='How volumes with "driver_volume_type: glusterfs" are '
+             'attached to instances. Changing it affects attachments made '
+             'afterwards (also on hard reboot); attached volumes keep '
+             'their disk until then.'),
+    cfg.StrOpt(
+        'glusterfs_mount_point_base',
+        default='$state_path/mnt',
+        help='Directory where GlusterFS volumes are mounted when '
+             'gluster_transport is "fuse"; each export gets a '
+             'subdirectory named by its hash, as for Nova\'s NFS volumes.'),
+    cfg.StrOpt(
+        'glusterfs_mount_options',
+        help='Extra options for "mount -t glusterfs" (passed with -o) '
+             'when gluster_transport is "fuse", e.g. '
+             '"backup-volfile-servers=host2:host3". Options that Cinder '
+             'sends in the connection info are added after these.'),
+    cfg.StrOpt(
+        'state_dir',
+        default='/var/lib/lightsnap',
+        help='Host-wide directory of nova-lightsnap: the index of domains '
+             'with light snapshots, snapshot sets, and the metadata of '
+             'domains whose disks are all network disks (the metadata of '
+             'other domains lives beside their first local disk).'),
+]
+
+
+def register_opts(conf):
+    conf.register_group(GROUP)
+    conf.register_opts(OPTS, group=GROUP)
+
+
+def list_opts():
+    return [(GROUP, OPTS)]
