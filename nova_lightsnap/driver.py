@@ -93,6 +93,12 @@ class LightSnapLibvirtDriver(libvirt_driver.LibvirtDriver):
             job_timeout=CONF.lightsnap.job_timeout,
             use_events=utils.concurrency_mode_threading())
 
+    def _guest(self, instance):
+        try:
+            return self._host.get_guest(instance)
+        except exception.InstanceNotFound:
+            raise exception.InstanceNotRunning(instance_id=instance.uuid)
+
     def _volume_snapshot_quiesce(self, instance):
         """(quiesce, required) by Nova's rules for volume snapshots."""
         image_meta = instance.image_meta
@@ -163,10 +169,7 @@ class LightSnapLibvirtDriver(libvirt_driver.LibvirtDriver):
                 new_file = volume_snapshots.check_create_info(create_info)
             except errors.LightSnapError as exc:
                 raise nova_error(exc) from exc
-            try:
-                guest = self._host.get_guest(instance)
-            except exception.InstanceNotFound:
-                raise exception.InstanceNotRunning(instance_id=instance.uuid)
+            guest = self._guest(instance)
             self._volume_snapshot_create(context, instance, guest,
                                          volume_id, new_file)
         except Exception:
@@ -219,10 +222,7 @@ class LightSnapLibvirtDriver(libvirt_driver.LibvirtDriver):
             volume_snapshots.check_delete_info(delete_info)
         except errors.LightSnapError as exc:
             raise nova_error(exc) from exc
-        try:
-            guest = self._host.get_guest(instance)
-        except exception.InstanceNotFound:
-            raise exception.InstanceNotRunning(instance_id=instance.uuid)
+        guest = self._guest(instance)
         try:
             result = self._lightsnap_volume_snapshots().delete(
                 guest._domain, volume_id, delete_info)
