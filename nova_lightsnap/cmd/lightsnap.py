@@ -153,6 +153,9 @@ def build_parser():
                         default=host_mod.DEFAULT_JOB_TIMEOUT,
                         help='seconds a merge may take before it is '
                         'cancelled (default: %(default)s)')
+    parser.add_argument('--bandwidth', type=int, default=0, metavar='MIB/S',
+                        help='limit the I/O of a merge on a running domain '
+                        '(default: no limit)')
     parser.add_argument('--debug', action='store_true')
     sub = parser.add_subparsers(dest='command', required=True)
 
@@ -218,7 +221,8 @@ def main(argv=None):
         level=logging.DEBUG if args.debug else logging.WARNING,
         format='lightsnap: %(levelname)s: %(message)s')
     host = host_mod.Host(args.connect, args.state_dir, args.timeout,
-                         progress=ProgressBar())
+                         progress=ProgressBar(),
+                         job_bandwidth=args.bandwidth)
     try:
         args.func(host, args)
     except errors.LightSnapError as exc:

@@ -590,18 +590,19 @@ class DomainSnapshots:
         watcher.clear(self.dom, target)
         progress = self._progress(step.describe())
         ends = {blockjob.COMPLETED, blockjob.FAILED, blockjob.CANCELED}
+        bandwidth = self.engine.job_bandwidth
         try:
             if step.kind == planner.COMMIT:
                 self.dom.blockCommit(
-                    target, index(step.base), index(step.top), 0,
+                    target, index(step.base), index(step.top), bandwidth,
                     libvirt.VIR_DOMAIN_BLOCK_COMMIT_RELATIVE)
             elif step.kind == planner.PULL:
                 self.dom.blockRebase(
-                    target, index(dstate.layers[step.base]), 0,
+                    target, index(dstate.layers[step.base]), bandwidth,
                     libvirt.VIR_DOMAIN_BLOCK_REBASE_RELATIVE)
             else:
                 self.dom.blockCommit(
-                    target, index(step.base), None, 0,
+                    target, index(step.base), None, bandwidth,
                     libvirt.VIR_DOMAIN_BLOCK_COMMIT_ACTIVE |
                     libvirt.VIR_DOMAIN_BLOCK_COMMIT_RELATIVE)
         except libvirt.libvirtError as exc:
@@ -623,6 +624,8 @@ class DomainSnapshots:
                                   self.engine.job_timeout, progress)
         if result is None:
             self._abort_job(target)
+            st.journal = None
+            self._save(st)
             raise errors.BlockJobFailed(
                 '%s did not finish within %d s and was cancelled; nothing '
                 'changed. Retry with a longer --timeout'

@@ -24,13 +24,16 @@ def _quiet_libvirt_errors(ctx, err):
 
 class Host:
     def __init__(self, uri=DEFAULT_URI, state_dir=DEFAULT_STATE_DIR,
-                 job_timeout=DEFAULT_JOB_TIMEOUT, progress=None, conn=None):
+                 job_timeout=DEFAULT_JOB_TIMEOUT, progress=None, conn=None,
+                 job_bandwidth=0):
         blockjob.start_event_loop()
         libvirt.registerErrorHandler(_quiet_libvirt_errors, None)
         self.uri = uri
         self._conn = conn
         self.registry = state.Registry(state_dir)
         self.job_timeout = job_timeout
+        # MiB/s a merge may move, 0 for no limit: spares a busy host's disks.
+        self.job_bandwidth = job_bandwidth
         self.progress = progress
         self._watcher = None
         self.opened = []  # every DomainSnapshots handed out, for reports

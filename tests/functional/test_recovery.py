@@ -10,6 +10,7 @@ import time
 
 import libvirt
 
+from nova_lightsnap.engine import errors
 from nova_lightsnap.engine import host as host_mod
 from nova_lightsnap.engine import planner
 from tests.functional import base
@@ -109,3 +110,35 @@ class RecoveryTest(base.EngineTestCase):
         self.assertIn('started', reports)
         self.assertTrue(self.vm.domain.isActive())
         self.verify('after the revert was finished')
+
+
+
+class JobTimeoutTest(base.EngineTestCase):
+    disks = {'vda': 'file'}
+
+    def test_a_merge_that_overruns_is_cancelled_and_changes_nothing(self):
+        self.write('vda', 0)
+        self.create('s1')
+        # 12 MiB above s1 at 1 MiB/s: about 12 s, far over 1 s.
+        self.vm.fill('vda', 12 * 1024 ** 2, 5)
+        for region in range(base.REGIONS):
+            self.model.write('vda', region, 5)
+        self.create('s2')
+        self.write('vda', 1)
+        self.host.job_timeout = 1
+        self.host.job_bandwidth = 1
+        exc = self.assertRaises(errors.BlockJobFailed, self.dom().delete,
+                                's1')
+        self.assertIn('cancelled; nothing changed', str(exc))
+        self.assertEqual({}, self.vm.domain.blockJobInfo('vda', 0))
+        # The name is gone; every layer is still there and valid.
+        self.model.delete('s1')
+        self.verify('after the cancelled merge')
+        self.host.job_timeout = 300
+        self.host.job_bandwidth = 0
+        steps = self.delete('s2')
+        self.assertEqual([planner.COMMIT_ACTIVE], self.kinds(steps))
+        self.verify('after the merge ran to the end')
+
+    def kinds(self, steps):
+        return [s.kind for s in steps]
