@@ -31,7 +31,6 @@ import copy
 import dataclasses
 import logging
 import os
-import time
 import urllib.parse
 from xml.etree import ElementTree
 
@@ -62,9 +61,7 @@ NOTHING = 'nothing'
 
 # Seconds JobWatcher waits for a late event once a job has vanished, before
 # the live XML alone decides; the pivot of an active commit; and a cancel.
-JOB_GONE_GRACE = 2.0
-PIVOT_TIMEOUT = 60
-ABORT_TIMEOUT = 30
+JOB_GONE_GRACE = blockjob.JOB_GONE_GRACE
 
 
 # -- input -------------------------------------------------------------------
@@ -480,7 +477,6 @@ class VolumeSnapshots:
     def _block_job(self, dom, volume_id, vdisk, plan):
         target = vdisk.target
         what = plan.describe(target)
-        ends = {blockjob.COMPLETED, blockjob.FAILED, blockjob.CANCELED}
         watcher = self._watcher()
         try:
             watcher.clear(dom, target)
@@ -509,33 +505,22 @@ class VolumeSnapshots:
                     return blockjob.COMPLETED
                 return None
 
-            if plan.kind == COMMIT_ACTIVE:
-                result = watcher.wait(dom, target, ends | {blockjob.READY},
-                                      self.job_timeout,
-                                      check=lambda: self._ready(dom,
-                                                                volume_id),
-                                      job_gone_grace=JOB_GONE_GRACE)
-                if result == blockjob.READY:
-                    try:
-                        dom.blockJobAbort(
-                            target, libvirt.VIR_DOMAIN_BLOCK_JOB_ABORT_PIVOT)
-                    except libvirt.libvirtError as exc:
-                        self._abort(dom, target)
-                        raise errors.BlockJobFailed(
-                            '%s: the pivot failed (%s); the job was '
-                            'cancelled and the disk is unchanged'
-                            % (what, exc.get_error_message())) from exc
-                    result = watcher.wait(dom, target, ends, PIVOT_TIMEOUT,
-                                          check=done,
-                                          job_gone_grace=JOB_GONE_GRACE)
-            else:
-                result = watcher.wait(dom, target, ends, self.job_timeout,
-                                      check=done,
-                                      job_gone_grace=JOB_GONE_GRACE)
+            try:
+                result = watcher.wait_end(
+                    dom, target, self.job_timeout,
+                    active=plan.kind == COMMIT_ACTIVE,
+                    ready=lambda: self._ready(dom, volume_id), done=done,
+                    job_gone_grace=JOB_GONE_GRACE)
+            except libvirt.libvirtError as exc:
+                blockjob.cancel(dom, target)
+                raise errors.BlockJobFailed(
+                    '%s: the pivot failed (%s); the job was cancelled and '
+                    'the disk is unchanged'
+                    % (what, exc.get_error_message())) from exc
         finally:
             watcher.close()
         if result is None:
-            self._abort(dom, target)
+            blockjob.cancel(dom, target)
             raise errors.BlockJobFailed(
                 '%s did not finish within %d s and was cancelled; the disk '
                 'is unchanged. Raise [lightsnap] job_timeout for this volume'
@@ -551,23 +536,6 @@ class VolumeSnapshots:
         if mirror and mirror['ready']:
             return blockjob.READY
         return None
-
-    def _abort(self, dom, target):
-        try:
-            dom.blockJobAbort(target, 0)
-        except libvirt.libvirtError as exc:
-            LOG.warning('cancelling the block job on %s failed: %s', target,
-                        exc.get_error_message())
-        deadline = time.monotonic() + ABORT_TIMEOUT
-        while time.monotonic() < deadline:
-            try:
-                if not dom.blockJobInfo(target, 0):
-                    return
-            except libvirt.libvirtError:
-                return
-            time.sleep(0.2)
-        LOG.error('the block job on %s is still there after the cancel',
-                  target)
 
     # shut-off domain: qemu-img
 

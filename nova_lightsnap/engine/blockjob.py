@@ -29,6 +29,11 @@ _STATUS = {
     libvirt.VIR_DOMAIN_BLOCK_JOB_READY: READY,
 }
 
+ENDS = frozenset((COMPLETED, FAILED, CANCELED))
+PIVOT_TIMEOUT = 60
+ABORT_TIMEOUT = 30
+JOB_GONE_GRACE = 2.0
+
 _loop_lock = threading.Lock()
 _loop_started = False
 
@@ -100,7 +105,7 @@ class JobWatcher:
         return None
 
     def wait(self, dom, disk, wanted, timeout, progress=None, check=None,
-             poll=0.2, job_gone_grace=2.0):
+             poll=0.2, job_gone_grace=JOB_GONE_GRACE):
         """Wait for one of ``wanted`` events, or for the job to vanish.
 
         Returns the event name, ``GONE`` when the job disappeared without an
@@ -145,3 +150,40 @@ class JobWatcher:
                     return GONE
             if time.monotonic() >= deadline:
                 return None
+
+    def wait_end(self, dom, disk, timeout, active=False, progress=None,
+                 ready=None, done=None, job_gone_grace=JOB_GONE_GRACE):
+        """Wait for the job on ``disk`` to end; None on timeout.
+
+        An active commit (``active``) is pivoted once it is ready; a failed
+        pivot raises libvirt's error with the job still there. ``ready`` and
+        ``done`` read readiness and success from the live XML, for events
+        that were lost.
+        """
+        if active:
+            result = self.wait(dom, disk, ENDS | {READY}, timeout, progress,
+                               check=ready, job_gone_grace=job_gone_grace)
+            if result != READY:
+                return result
+            dom.blockJobAbort(disk, libvirt.VIR_DOMAIN_BLOCK_JOB_ABORT_PIVOT)
+            timeout, progress = PIVOT_TIMEOUT, None
+        return self.wait(dom, disk, ENDS, timeout, progress, check=done,
+                         job_gone_grace=job_gone_grace)
+
+
+def cancel(dom, disk, timeout=ABORT_TIMEOUT):
+    """Cancel the block job on ``disk`` and wait until libvirt drops it."""
+    try:
+        dom.blockJobAbort(disk, 0)
+    except libvirt.libvirtError as exc:
+        LOG.warning('cancelling the block job on %s failed: %s', disk,
+                    exc.get_error_message())
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if not dom.blockJobInfo(disk, 0):
+                return
+        except libvirt.libvirtError:
+            return
+        time.sleep(0.2)
+    LOG.error('the block job on %s is still there after the cancel', disk)

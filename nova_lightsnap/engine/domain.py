@@ -10,7 +10,6 @@ import dataclasses
 import datetime
 import logging
 import os
-import time
 
 import libvirt
 
@@ -349,10 +348,9 @@ class DomainSnapshots:
                          'ready' % target)
             return
         result = self.engine.watcher.wait(
-            self.dom, target, {blockjob.COMPLETED, blockjob.FAILED,
-                               blockjob.CANCELED}, self.engine.job_timeout)
+            self.dom, target, blockjob.ENDS, self.engine.job_timeout)
         if result is None:
-            self.dom.blockJobAbort(target, 0)
+            blockjob.cancel(self.dom, target)
 
     # -- public operations ---------------------------------------------------
 
@@ -588,8 +586,6 @@ class DomainSnapshots:
 
         watcher = self.engine.watcher
         watcher.clear(self.dom, target)
-        progress = self._progress(step.describe())
-        ends = {blockjob.COMPLETED, blockjob.FAILED, blockjob.CANCELED}
         bandwidth = self.engine.job_bandwidth
         try:
             if step.kind == planner.COMMIT:
@@ -610,20 +606,13 @@ class DomainSnapshots:
                 '%s: libvirt refused the job: %s'
                 % (step.describe(), exc.get_error_message())) from None
 
-        if step.kind == planner.COMMIT_ACTIVE:
-            result = watcher.wait(
-                self.dom, target, ends | {blockjob.READY},
-                self.engine.job_timeout, progress,
-                check=lambda: self._mirror_ready(target))
-            if result == blockjob.READY:
-                self.dom.blockJobAbort(
-                    target, libvirt.VIR_DOMAIN_BLOCK_JOB_ABORT_PIVOT)
-                result = watcher.wait(self.dom, target, ends, 60)
-        else:
-            result = watcher.wait(self.dom, target, ends,
-                                  self.engine.job_timeout, progress)
+        result = watcher.wait_end(
+            self.dom, target, self.engine.job_timeout,
+            active=step.kind == planner.COMMIT_ACTIVE,
+            progress=self._progress(step.describe()),
+            ready=lambda: self._mirror_ready(target))
         if result is None:
-            self._abort_job(target)
+            blockjob.cancel(self.dom, target)
             st.journal = None
             self._save(st)
             raise errors.BlockJobFailed(
@@ -648,15 +637,6 @@ class DomainSnapshots:
         if disk is not None and disk.mirror and disk.mirror['ready']:
             return blockjob.READY
         return None
-
-    def _abort_job(self, target):
-        try:
-            self.dom.blockJobAbort(target, 0)
-        except libvirt.libvirtError as exc:
-            LOG.warning('abort of the job on %s failed: %s', target, exc)
-        deadline = time.monotonic() + 30
-        while self.dom.blockJobInfo(target, 0) and time.monotonic() < deadline:
-            time.sleep(0.2)
 
     # -- domain definition -----------------------------------------------------
 
