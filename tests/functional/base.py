@@ -71,6 +71,14 @@ class EngineTestCase(testtools.TestCase):
             for _ in range(regions):
                 self.write(target)
 
+    def write_and_create(self, *names):
+        """Snapshots ``names`` with a write to every disk before each one
+        and after the last, so that each holds data of its own."""
+        for name in names:
+            self.write_all()
+            self.create(name)
+        self.write_all()
+
     def dom(self):
         return self.host.domain(self.vm.name)
 

@@ -11,13 +11,7 @@ class Scenarios:
         return [s.kind for s in steps]
 
     def test_delete_middle_oldest_newest(self):
-        self.write_all()
-        self.create('s1')
-        self.write_all()
-        self.create('s2')
-        self.write_all()
-        self.create('s3')
-        self.write_all()
+        self.write_and_create('s1', 's2', 's3')
         self.verify('after three creates')
 
         steps = self.delete('s2')
@@ -36,13 +30,8 @@ class Scenarios:
         self.assert_single_images()
 
     def test_revert_keeps_every_snapshot(self):
-        self.write_all(2)
-        self.create('s1')
         self.write_all()
-        self.create('s2')
-        self.write_all()
-        self.create('s3')
-        self.write_all()
+        self.write_and_create('s1', 's2', 's3')
         self.revert('s1')
         self.verify('after revert to the oldest')
         self.assertEqual(self.running, bool(self.vm.domain.isActive()))

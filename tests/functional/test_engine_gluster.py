@@ -28,13 +28,8 @@ class RunningGlusterDomainTest(GlusterDomainTest):
     running = True
 
     def test_every_branch_on_a_running_domain(self):
-        self.write_all(2)
-        self.create('s1')
         self.write_all()
-        self.create('s2')
-        self.write_all()
-        self.create('s3')
-        self.write_all()
+        self.write_and_create('s1', 's2', 's3')
         self.verify('after three creates')
 
         self.assertEqual([planner.COMMIT], self.kinds(self.delete('s2')))

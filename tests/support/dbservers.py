@@ -103,6 +103,16 @@ class Server(object):
         raise ServerError('%s: %s\n--- %s ---\n%s'
                           % (self.kind, message, self.log, _tail(self.log)))
 
+    def _admin(self, *statements):
+        """Run ``statements`` as the server's superuser, autocommitted."""
+        conn = self._admin_connection()
+        try:
+            with conn.cursor() as cur:
+                for statement in statements:
+                    cur.execute(statement)
+        finally:
+            conn.close()
+
     def new_database(self):
         """Create an empty database; return its SQLAlchemy URL."""
         name = 'lightsnap_%s' % uuid.uuid4().hex[:12]
@@ -166,20 +176,15 @@ class PostgreSQL(Server):
                     % (USER, PASSWORD))
         return self
 
-    def _admin(self, *statements):
+    def _admin_connection(self):
         import psycopg2
         try:
             conn = psycopg2.connect(host=self.dir, port=self.port,
                                     user='postgres', dbname='postgres')
         except psycopg2.Error as exc:
             self.fail('cannot connect as postgres: %s' % exc)
-        try:
-            conn.autocommit = True
-            with conn.cursor() as cur:
-                for statement in statements:
-                    cur.execute(statement)
-        finally:
-            conn.close()
+        conn.autocommit = True
+        return conn
 
     def _create_database(self, name):
         self._admin('CREATE DATABASE %s OWNER %s' % (name, USER))
@@ -240,19 +245,13 @@ class MariaDB(Server):
                     % (USER, PASSWORD))
         return self
 
-    def _admin(self, *statements):
+    def _admin_connection(self):
         import pymysql
         try:
-            conn = pymysql.connect(unix_socket=self.socket, user='root',
+            return pymysql.connect(unix_socket=self.socket, user='root',
                                    autocommit=True, connect_timeout=5)
         except pymysql.Error as exc:
-            raise ServerError('mariadb: cannot connect as root: %s' % exc)
-        try:
-            with conn.cursor() as cur:
-                for statement in statements:
-                    cur.execute(statement)
-        finally:
-            conn.close()
+            self.fail('cannot connect as root: %s' % exc)
 
     def _create_database(self, name):
         self._admin(

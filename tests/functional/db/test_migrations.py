@@ -22,15 +22,15 @@ SIX = dict(light_snapshot_enable=True, snapshot_committed=True,
 
 class MigrationTests(object):
 
-    def diff(self):
+    def diff(self, metadata=models.BASE.metadata):
+        """What autogenerate finds between ``metadata`` and the schema."""
         with self.engine.connect() as conn:
             context = alembic_migration.MigrationContext.configure(
                 conn, opts={'compare_type': True,
                             'compare_server_default':
                                 migration.compare_server_default,
                             'include_name': migration.include_name})
-            return autogenerate.compare_metadata(context,
-                                                 models.BASE.metadata)
+            return autogenerate.compare_metadata(context, metadata)
 
     def test_head_is_the_second_revision(self):
         self.assertEqual(SECOND, migration.head())
@@ -96,13 +96,7 @@ class MigrationTests(object):
         instances.c.snapshot_daily.server_default = sa.DefaultClause(
             sa.true())
         sa.Index('ix_lightsnap_instances_root_index', instances.c.root_index)
-        with self.engine.connect() as conn:
-            context = alembic_migration.MigrationContext.configure(
-                conn, opts={'compare_type': True,
-                            'compare_server_default':
-                                migration.compare_server_default,
-                            'include_name': migration.include_name})
-            diff = autogenerate.compare_metadata(context, changed)
+        diff = self.diff(changed)
         kinds = sorted(d[0][0] if isinstance(d, list) else d[0]
                        for d in diff)
         self.assertEqual(['add_index', 'modify_default'], kinds)
