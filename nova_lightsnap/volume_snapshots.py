@@ -66,17 +66,6 @@ JOB_GONE_GRACE = blockjob.JOB_GONE_GRACE
 
 # -- input -------------------------------------------------------------------
 
-def check_name(name, what):
-    """A plain file name in the volume's own directory or volume."""
-    names.check_basename(name, what)
-    if '\n' in name:
-        # names.check_basename's pattern ends in '$', which also matches
-        # before a final newline.
-        raise errors.InvalidInput('%s %r is not a plain file name in the '
-                                  "disk's directory" % (what, name))
-    return name
-
-
 def check_create_info(create_info):
     """Cinder's ``create_info``; returns ``new_file``."""
     if not isinstance(create_info, dict):
@@ -85,7 +74,7 @@ def check_create_info(create_info):
         raise errors.InvalidInput('Unknown type: %s' % create_info.get('type'))
     if create_info.get('snapshot_id') is None:
         raise errors.InvalidInput('snapshot_id required in create_info')
-    return check_name(create_info.get('new_file'), 'new_file')
+    return names.check_basename(create_info.get('new_file'), 'new_file')
 
 
 def check_delete_info(delete_info):
@@ -98,9 +87,9 @@ def check_delete_info(delete_info):
     to_merge = delete_info.get('file_to_merge')
     target = delete_info.get('merge_target_file')
     if to_merge is not None:
-        check_name(to_merge, 'file_to_merge')
+        names.check_basename(to_merge, 'file_to_merge')
     if target is not None:
-        check_name(target, 'merge_target_file')
+        names.check_basename(target, 'merge_target_file')
         if to_merge is None:
             raise errors.InvalidInput(
                 'file_to_merge is required when merge_target_file is given')
@@ -326,7 +315,7 @@ class VolumeSnapshots:
         fails, ``quiesce_required`` fails the snapshot, otherwise it is taken
         again without. A shut-off domain needs no quiesce.
         """
-        check_name(new_file, 'new_file')
+        names.check_basename(new_file, 'new_file')
         running = bool(dom.isActive())
         root, vdisk = find_volume_disk(dom.XMLDesc(0), volume_id)
         active = vdisk.disk.active.ref

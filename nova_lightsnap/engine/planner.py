@@ -25,7 +25,6 @@ class Step:
     # For REMOVE: the layer. For merges: the run, bottom first; the top
     # (``run[-1]``) keeps its content, the others go.
     run: list
-    cost: int = 0
 
     @property
     def base(self):
@@ -89,14 +88,14 @@ def next_step(disk, named, running, sizes):
         if not running or top not in in_chain:
             # qemu-img rebase would compare the whole virtual disk; commit
             # copies only what the upper layers hold.
-            return Step(OFFLINE_COMMIT, disk.target, run, commit_cost)
+            return Step(OFFLINE_COMMIT, disk.target, run)
         if top != disk.active:
-            return Step(COMMIT, disk.target, run, commit_cost)
+            return Step(COMMIT, disk.target, run)
         # The root's own backing chain is not ours to flatten, so pulling is
         # possible only above it.
         if disk.layers[run[0]] is not None and pull_cost < commit_cost:
-            return Step(PULL, disk.target, run, pull_cost)
-        return Step(COMMIT_ACTIVE, disk.target, run, commit_cost)
+            return Step(PULL, disk.target, run)
+        return Step(COMMIT_ACTIVE, disk.target, run)
     return None
 
 

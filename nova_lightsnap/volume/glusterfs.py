@@ -28,7 +28,7 @@ from nova.virt.libvirt.volume import fs
 from nova_lightsnap import chain
 from nova_lightsnap import conf as lightsnap_conf
 from nova_lightsnap.engine import errors
-from nova_lightsnap import volume_snapshots
+from nova_lightsnap.engine import names
 
 CONF = nova.conf.CONF
 lightsnap_conf.register_opts(CONF)
@@ -50,7 +50,7 @@ def parse_export(export):
 
 def _image_name(data):
     try:
-        return volume_snapshots.check_name(data.get('name'),
+        return names.check_basename(data.get('name'),
                                           'GlusterFS image name')
     except errors.InvalidInput as exc:
         raise exception.InvalidVolume(reason=str(exc)) from None
