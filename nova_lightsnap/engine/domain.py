@@ -29,6 +29,7 @@ SNAPSHOT_FLAGS = (libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY |
                   libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_REUSE_EXT |
                   libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_ATOMIC)
 STATE_SUFFIX = '.lightsnap.json'
+STORE_SUFFIX = '.lightsnap-store'
 
 
 def overlay_name(root_basename, index):
@@ -85,27 +86,36 @@ class PreparedSnapshot:
 class DomainSnapshots:
     """The operations on one domain. Not thread-safe; one per operation."""
 
-    def __init__(self, engine, dom):
+    def __init__(self, engine, dom, targets=None, state_path=None,
+                 progress=None, lock_wait=0):
+        """``targets``: the disks to cover (all by default; Nova: the root
+        disk). ``state_path``: where the metadata lives (by default beside
+        the first local disk). ``progress(what, percent)`` overrides the
+        engine's callback; ``lock_wait`` is how long to wait for another
+        operation on the domain before refusing.
+        """
         self.engine = engine
         self.conn = engine.conn
         self.dom = dom
         self.uuid = dom.UUIDString()
         self.name = dom.name()
+        self.targets = None if targets is None else frozenset(targets)
+        self.progress = progress
+        self.lock_wait = lock_wait
         self.reports = []  # what recovery did, for the caller to show
         self.steps = []  # the planner steps executed, in order
+        self._state_path = state_path
         self._state_file = None
 
     # -- where the metadata lives -------------------------------------------
 
     def _locate_state(self):
+        if self._state_path:
+            return self._state_path
         entry = self.engine.registry.find_domain(self.uuid)
         if entry:
             return entry['state']
-        try:
-            disks = chain.parse_disks(self._xml())
-        except chain.UnsupportedDisk as exc:
-            raise errors.Unsupported('domain %s: %s' % (self.name, exc))
-        for disk in disks:
+        for _, disk in sorted(self._disks().items()):
             if disk.active.ref.kind == 'file':
                 return os.path.join(disk.active.ref.dirname,
                                     self.uuid + STATE_SUFFIX)
@@ -132,6 +142,18 @@ class DomainSnapshots:
         return self.dom.XMLDesc(flags)
 
     def _disks(self):
+        if self.targets is not None:
+            # Only these disks are covered: others may be of any type.
+            disks = {d.target: d for d in chain.parse_disks(
+                self._xml(), include_unsupported=True)
+                if d.target in self.targets}
+            missing = self.targets - set(disks)
+            if missing:
+                raise errors.Unsupported(
+                    'disk %s of domain %s is not a file or gluster disk '
+                    'that can have light snapshots'
+                    % (', '.join(sorted(missing)), self.name))
+            return disks
         try:
             return {d.target: d for d in chain.parse_disks(self._xml())}
         except chain.UnsupportedDisk as exc:
@@ -187,11 +209,25 @@ class DomainSnapshots:
     def _save(self, st):
         self.state_file.save(st)
 
+    def _check_not_saved(self):
+        # A managed-save image (Nova's suspend) restores the disks named in
+        # the saved XML: switching them now would resume the guest on a
+        # read-only layer.
+        try:
+            saved = self.dom.hasManagedSaveImage(0)
+        except libvirt.libvirtError:
+            saved = False
+        if saved:
+            raise errors.InvalidState(
+                'domain %s is suspended (it has a managed save image); '
+                'resume it first' % self.name)
+
     @contextlib.contextmanager
     def operation(self):
         """Lock the domain and yield its consistent, recovered state."""
         os.makedirs(os.path.dirname(self.state_file.path), exist_ok=True)
-        with self.state_file.locked(self.name):
+        with self.state_file.locked(self.name, wait=self.lock_wait):
+            self._check_not_saved()
             st = self.state_file.load()
             if st is None:
                 st = self._adopt()
@@ -417,6 +453,19 @@ class DomainSnapshots:
             self._redefine({t: (r, 'qcow2') for t, r in refs.items()})
 
     def abort_create(self, st, prepared):
+        if prepared.running:
+            # A failed or lost snapshotCreateXML may still have switched
+            # the disks; QEMU would then write into removed files.
+            try:
+                actives = self._actives()
+            except libvirt.libvirtError:
+                actives = None
+            if actives is None or any(actives.get(t) == r for t, r in
+                                      prepared.overlays.items()):
+                self._report('the snapshot %r may have been taken; the '
+                             'next lightsnap operation on %s finishes or '
+                             'rolls it back' % (prepared.name, self.name))
+                return
         for ref in prepared.overlays.values():
             images.remove(ref)
         st.journal = None
@@ -437,16 +486,108 @@ class DomainSnapshots:
             name = '%s-%d' % (base, n)
         return name
 
-    def delete(self, name):
+    def delete(self, name, purge=False):
+        """Delete a snapshot; with the store on, keep it as 'stored'.
+
+        ``purge`` deletes a stored snapshot for good (or skips the store).
+        """
         names.check_snapshot_name(name)
         with self.operation() as st:
-            return self.delete_in(st, name)
+            return self.delete_in(st, name, purge=purge)
 
-    def delete_in(self, st, name):
-        st.snapshots.remove(st.snapshot(name))
+    def delete_in(self, st, name, purge=False):
+        snap = st.snapshot(name)
+        if st.store and not purge and not snap.stored:
+            snap.stored = True
+            self._save(st)
+            self._sync_store(st)
+            return {'deleted': name, 'stored': True}
+        st.snapshots.remove(snap)
         self._save(st)
         self._collect(st)
-        return {'deleted': name}
+        return {'deleted': name, 'stored': False}
+
+    def set_flags(self, enabled=None, store=None):
+        """Change the per-domain flags; adopts the domain if need be."""
+        with self.operation() as st:
+            if enabled is False and st.snapshots:
+                raise errors.InvalidState(
+                    'domain %s still has %d light snapshot(s); delete them '
+                    'or commit-all before disabling'
+                    % (self.name, len(st.snapshots)))
+            if enabled is not None:
+                st.enabled = enabled
+            if store is not None:
+                st.store = store
+            self._save(st)
+            return st
+
+    def reinitialise(self):
+        """Start over on the disks as they are, keeping index and flags.
+
+        After a commit-all and a move (resize, migration) the metadata may
+        name a root image of another host or directory.
+        """
+        os.makedirs(os.path.dirname(self.state_file.path), exist_ok=True)
+        with self.state_file.locked(self.name, wait=self.lock_wait):
+            old = self.state_file.load()
+            st = self._adopt()
+            if old is not None:
+                st.next_index = old.next_index
+                st.root_index = old.root_index
+                st.enabled, st.store = old.enabled, old.store
+            self._save(st)
+            self.engine.registry.record_domain(self.uuid, self.name,
+                                               self.state_file.path)
+            return st
+
+    # -- the store -----------------------------------------------------------
+
+    def store_dir(self):
+        """``<uuid>.lightsnap-store/<snapshot>/<target>-<layer>`` beside the
+        metadata: one folder per domain, so domains sharing a directory
+        never touch each other's."""
+        return os.path.join(os.path.dirname(self.state_file.path),
+                            self.uuid + STORE_SUFFIX)
+
+    def _sync_store(self, st):
+        """Hard-link each stored snapshot's current layer files.
+
+        A merge may move a snapshot's name to another file, so the links
+        are refreshed after every change. Gluster layers stay in their
+        volume, named in the metadata only.
+        """
+        base = self.store_dir()
+        wanted = {}
+        for snap in st.snapshots:
+            if not snap.stored:
+                continue
+            for target, layer in snap.layers.items():
+                ref = st.disks[target].ref(layer)
+                if ref.kind == 'file':
+                    wanted[os.path.join(base, snap.name, target + '-' +
+                                        layer)] = ref.path
+        for link, path in wanted.items():
+            if (os.path.exists(link) and
+                    os.path.samefile(link, path)):
+                continue
+            os.makedirs(os.path.dirname(link), exist_ok=True)
+            tmp = link + '.tmp'
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+            os.link(path, tmp)
+            os.replace(tmp, link)
+        if not os.path.isdir(base):
+            return
+        for snap_dir in os.listdir(base):
+            for entry in os.listdir(os.path.join(base, snap_dir)):
+                link = os.path.join(base, snap_dir, entry)
+                if link not in wanted:
+                    os.unlink(link)
+            with contextlib.suppress(OSError):
+                os.rmdir(os.path.join(base, snap_dir))
+        with contextlib.suppress(OSError):
+            os.rmdir(base)
 
     def revert(self, name):
         names.check_snapshot_name(name)
@@ -493,12 +634,17 @@ class DomainSnapshots:
             self._collect(st)
             return {'reverted': name, 'running': running}
 
-    def commit_all(self):
+    def commit_all(self, committed=False):
+        """Fold every layer into the root image; ``committed`` marks the
+        domain for a move (resize, migration): the next start re-adopts."""
         with self.operation() as st:
             count = len(st.snapshots)
             st.snapshots = []
             self._save(st)
             self._collect(st)
+            st.root_index = st.next_index - 1
+            st.committed = committed
+            self._save(st)
             return {'committed': count,
                     'disks': {t: d.ref(d.active).url
                               for t, d in st.disks.items()}}
@@ -519,7 +665,7 @@ class DomainSnapshots:
     # -- merging ---------------------------------------------------------------
 
     def _progress(self, what):
-        callback = self.engine.progress
+        callback = self.progress or self.engine.progress
         if callback is None:
             return None
         return lambda pct: callback(what, pct)
@@ -538,6 +684,7 @@ class DomainSnapshots:
                 if step:
                     break
             if step is None:
+                self._sync_store(st)
                 return
             LOG.info('%s: %s', self.name, step.describe())
             self.steps.append(step)
@@ -657,6 +804,7 @@ def describe(st):
             'created_at': snap.created_at,
             'quiesced': snap.quiesced,
             'set': snap.set,
+            'stored': snap.stored,
             'disks': {t: st.disks[t].ref(b).url
                       for t, b in sorted(snap.layers.items())},
         })

@@ -33,3 +33,10 @@ class BlockJobFailed(LightSnapError):
 
 class ChainMismatch(LightSnapError):
     """The disks are not where the metadata says; nothing is touched."""
+
+
+class InvalidState(LightSnapError):
+    """The domain is in a state that forbids the operation (suspended,
+    rescued, light snapshots not enabled); the message says what to do."""
+
+    exit_code = 4

@@ -54,15 +54,19 @@ class _Member:
         return self.dom.name
 
 
-def _members(host, domain_names):
+def _members(open_domain, domain_names):
     if not domain_names:
         raise errors.InvalidInput('a snapshot set needs at least one domain')
     if len(set(domain_names)) != len(domain_names):
         raise errors.InvalidInput('a domain is named twice in the set')
-    return [host.domain(name) for name in domain_names]
+    return [open_domain(name) for name in domain_names]
 
 
-def create(host, set_name, domain_names, quiesce_mode='auto'):
+# ``open_domain(name_or_uuid)`` -> DomainSnapshots: ``host.domain`` unless
+# the caller covers only some disks of each domain (Nova: the root disk).
+
+def create(host, set_name, domain_names, quiesce_mode='auto',
+           open_domain=None):
     names.check_snapshot_name(set_name, 'set name')
     quiesce.check_mode(quiesce_mode)
     started = time.monotonic()
@@ -70,7 +74,7 @@ def create(host, set_name, domain_names, quiesce_mode='auto'):
         if any(s['name'] == set_name for s in host.registry.list_sets()):
             raise errors.InvalidInput('snapshot set %r exists already'
                                       % set_name)
-        doms = _members(host, domain_names)
+        doms = _members(open_domain or host.domain, domain_names)
         with contextlib.ExitStack() as stack:
             members = [_Member(d, stack.enter_context(d.operation()))
                        for d in doms]
@@ -133,7 +137,7 @@ def _take_all(members, set_name, quiesce_mode):
         # All or nothing: drop the snapshots the other domains did take.
         for m in members:
             if m.taken:
-                m.dom.delete_in(m.st, set_name)
+                m.dom.delete_in(m.st, set_name, purge=True)
         raise errors.LightSnapError('snapshot set %r not created: %s'
                                     % (set_name, failed))
     return {
@@ -145,14 +149,15 @@ def _take_all(members, set_name, quiesce_mode):
     }
 
 
-def _registered(host, set_name):
+def _registered(host, set_name, open_domain):
     names.check_snapshot_name(set_name, 'set name')
     data = host.registry.load_set(set_name)
-    return data, [host.domain(m['uuid']) for m in data['domains']]
+    open_domain = open_domain or host.domain
+    return data, [open_domain(m['uuid']) for m in data['domains']]
 
 
-def restore(host, set_name):
-    data, doms = _registered(host, set_name)
+def restore(host, set_name, open_domain=None):
+    data, doms = _registered(host, set_name, open_domain)
     for dom in doms:
         if not any(s['name'] == set_name for s in dom.list()):
             raise errors.NotFound('domain %s no longer has the snapshot of '
@@ -167,8 +172,8 @@ def restore(host, set_name):
     return {'restored': set_name, 'domains': [d.name for d in doms]}
 
 
-def delete(host, set_name):
-    data, doms = _registered(host, set_name)
+def delete(host, set_name, open_domain=None):
+    data, doms = _registered(host, set_name, open_domain)
 
     def drop(dom):
         try:

@@ -12,6 +12,7 @@ import errno
 import fcntl
 import json
 import os
+import time
 
 from nova_lightsnap.chain import ImageRef
 from nova_lightsnap.engine import errors
@@ -62,6 +63,9 @@ class Snapshot:
     layers: dict  # target -> basename of the read-only layer
     quiesced: bool = False
     set: str | None = None
+    # Deleted while the domain's store was on: kept (and revertible) until
+    # purged, its layers hard-linked into the store folder.
+    stored: bool = False
 
 
 @dataclasses.dataclass
@@ -73,6 +77,13 @@ class DomainState:
     snapshots: list  # [Snapshot], oldest first
     journal: dict | None = None
     garbage: list = dataclasses.field(default_factory=list)  # [ImageRef]
+    # The per-instance flags of the original light-snapshot system. A
+    # domain adopted by the lightsnap command is enabled; Nova instances
+    # opt in.
+    enabled: bool = True
+    store: bool = False
+    committed: bool = False  # folded back for a move; spawn starts over
+    root_index: int = 0  # the last index committed into the root image
 
     def snapshot(self, name):
         for snap in self.snapshots:
@@ -99,6 +110,10 @@ class DomainState:
             'snapshots': [dataclasses.asdict(s) for s in self.snapshots],
             'journal': self.journal,
             'garbage': [g.to_dict() for g in self.garbage],
+            'enabled': self.enabled,
+            'store': self.store,
+            'committed': self.committed,
+            'root_index': self.root_index,
         }
 
     @classmethod
@@ -113,7 +128,11 @@ class DomainState:
                    for t, d in data['disks'].items()},
             snapshots=[Snapshot(**s) for s in data['snapshots']],
             journal=data.get('journal'),
-            garbage=[ImageRef.from_dict(g) for g in data.get('garbage', [])])
+            garbage=[ImageRef.from_dict(g) for g in data.get('garbage', [])],
+            enabled=data.get('enabled', True),
+            store=data.get('store', False),
+            committed=data.get('committed', False),
+            root_index=data.get('root_index', 0))
 
 
 def _write_atomically(path, text):
@@ -152,23 +171,36 @@ class StateFile:
                           json.dumps(state.to_dict(), indent=1,
                                      sort_keys=True))
 
+    @staticmethod
+    def _try_lock(fd):
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except OSError as exc:
+            if exc.errno in (errno.EWOULDBLOCK, errno.EACCES):
+                return False
+            raise
+
     @contextlib.contextmanager
-    def locked(self, domain_name):
-        """Exclusive, non-blocking: a second operation is refused at once."""
+    def locked(self, domain_name, wait=0):
+        """Exclusive; a second operation is refused after ``wait`` seconds.
+
+        Callers that must not fail because a merge runs (Nova's own image
+        snapshot) wait; the others are refused at once.
+        """
         fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError as exc:
-                if exc.errno in (errno.EWOULDBLOCK, errno.EACCES):
+            deadline = time.monotonic() + wait
+            while not self._try_lock(fd):
+                if time.monotonic() >= deadline:
                     holder = os.pread(fd, 64, 0).decode(errors='replace')
                     raise errors.Busy(
                         'another lightsnap operation is running on domain '
                         '%s%s; wait for it to finish and try again'
                         % (domain_name,
                            ' (pid %s)' % holder.strip() if holder.strip()
-                           else '')) from None
-                raise
+                           else ''))
+                time.sleep(0.2)
             os.ftruncate(fd, 0)
             os.pwrite(fd, str(os.getpid()).encode(), 0)
             yield
@@ -196,6 +228,10 @@ class Registry:
         _write_atomically(os.path.join(self.domains_dir, uuid + '.json'),
                           json.dumps({'uuid': uuid, 'name': name,
                                       'state': state_path}))
+
+    def forget_domain(self, uuid):
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(os.path.join(self.domains_dir, uuid + '.json'))
 
     def find_domain(self, name_or_uuid):
         try:
