@@ -192,22 +192,27 @@ def domain_has_agent_channel(xml):
     return False
 
 
-def set_disk_sources(xml, sources):
+def set_disk_sources(xml, sources, by_path=False):
     """Point disks at new active images in a (persistent/inactive) XML.
 
-    ``sources`` maps a target to an ``(ImageRef, format)`` pair. The
+    ``sources`` maps a target to an ``(ImageRef, format)`` pair; with
+    ``by_path`` it maps the current source file instead (Nova's generated
+    XML names the root disk's file, whatever its target in a rescue). The
     ``<backingStore>`` elements are dropped: libvirt probes the chain from
     the image headers when the domain starts.
     """
     root = ElementTree.fromstring(xml)
     seen = set()
     for disk_el in root.findall('./devices/disk'):
-        target = disk_el.find('target').get('dev')
-        if target not in sources:
-            continue
-        ref, fmt = sources[target]
-        seen.add(target)
         source = disk_el.find('source')
+        if by_path:
+            key = None if source is None else source.get('file')
+        else:
+            key = disk_el.find('target').get('dev')
+        if key not in sources:
+            continue
+        ref, fmt = sources[key]
+        seen.add(key)
         if ref.kind == 'file':
             source.set('file', ref.path)
         else:

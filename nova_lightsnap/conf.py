@@ -55,6 +55,38 @@ OPTS = [
              '"backup-volfile-servers=host2:host3". Options that Cinder '
              'sends in the connection info are added after these.'),
     cfg.StrOpt(
+        'live_migration',
+        default='commit',
+        choices=[
+            ('commit', 'Fold every light snapshot of the instance back '
+                       'into its root disk, then migrate (the snapshots '
+                       'are gone, as for resize and cold migration).'),
+            ('refuse', 'Refuse to live-migrate an instance that has light '
+                       'snapshots; the user deletes or commits them '
+                       'first.'),
+        ],
+        help='What live migration does to an instance with light '
+             'snapshots.'),
+    cfg.BoolOpt(
+        'keep_store_on_destroy',
+        default=False,
+        help='When an instance with stored snapshots is deleted, move its '
+             'store folder to <instances_path>/lightsnap-kept/<uuid> '
+             'instead of deleting it with the instance.'),
+    cfg.StrOpt(
+        'export_dir',
+        default='$state_path/lightsnap-exports',
+        help='Directory on the compute host where exported light '
+             'snapshots (standalone qcow2 images) are written.'),
+    cfg.IntOpt(
+        'image_snapshot_wait',
+        default=3600,
+        min=0,
+        help='Seconds Nova\'s own image snapshot of an instance with light '
+             'snapshots waits for a light-snapshot operation on it (a '
+             'merge) to finish before it fails. It never aborts the '
+             'operation, unlike upstream Nova, which aborts block jobs.'),
+    cfg.StrOpt(
         'state_dir',
         default='/var/lib/lightsnap',
         help='Host-wide directory of nova-lightsnap: the index of domains '

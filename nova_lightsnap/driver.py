@@ -15,8 +15,14 @@ changes in Nova's behaviour:
   shut-off domain, file names that cannot leave the volume.
 * ``driver_volume_type: glusterfs`` volumes attach again
   (nova_lightsnap.volume.glusterfs).
+* Light snapshots of root disks (nova_lightsnap.nova_instances) for the
+  instances that opt in: the regenerated domain XML points at the active
+  overlay; resize and migrations fold the overlays back first; the image
+  snapshot waits for a merge instead of aborting it; an RPC endpoint on
+  topic ``lightsnap`` serves the lightsnap API.
 
-Everything else is Nova's own LibvirtDriver.
+Everything else, and everything for an instance that has not opted in, is
+Nova's own LibvirtDriver.
 """
 
 from oslo_log import log as logging
@@ -27,11 +33,15 @@ from oslo_utils import importutils
 import nova.conf
 from nova import exception
 from nova.i18n import _
+from nova import rpc as nova_rpc
 from nova import utils
 from nova.virt.libvirt import driver as libvirt_driver
+from nova.virt.libvirt import utils as libvirt_utils
 
 from nova_lightsnap import conf as lightsnap_conf
 from nova_lightsnap.engine import errors
+from nova_lightsnap import nova_instances
+from nova_lightsnap.rpc import server as rpc_server
 from nova_lightsnap import volume_snapshots
 
 CONF = nova.conf.CONF
@@ -56,6 +66,145 @@ def nova_error(exc):
 
 
 class LightSnapLibvirtDriver(libvirt_driver.LibvirtDriver):
+
+    def __init__(self, virtapi, read_only=False):
+        super().__init__(virtapi, read_only)
+        self.lightsnap = nova_instances.NovaInstances(self)
+        self._lightsnap_rpc = None
+
+    # -- the lightsnap RPC endpoint ---------------------------------------------
+
+    def init_host(self, host):
+        super().init_host(host)
+        # Nova's own transport: the API reaches this host as topic
+        # 'lightsnap', server CONF.host, like nova-compute's 'compute'.
+        self._lightsnap_rpc = rpc_server.get_server(
+            nova_rpc.TRANSPORT, CONF.host, self.lightsnap.operations)
+        self._lightsnap_rpc.start()
+        LOG.info('lightsnap RPC endpoint listening on topic lightsnap, '
+                 'server %s', CONF.host)
+
+    def cleanup_host(self, host):
+        if self._lightsnap_rpc is not None:
+            self._lightsnap_rpc.stop()
+            self._lightsnap_rpc.wait()
+            self._lightsnap_rpc = None
+        super().cleanup_host(host)
+
+    # -- light snapshots in Nova's lifecycle ------------------------------------
+
+    def spawn(self, context, instance, image_meta, injected_files,
+              admin_password, allocations, network_info=None,
+              block_device_info=None, power_on=True, accel_info=None):
+        super().spawn(context, instance, image_meta, injected_files,
+                      admin_password, allocations, network_info=network_info,
+                      block_device_info=block_device_info, power_on=power_on,
+                      accel_info=accel_info)
+        self.lightsnap.after_spawn(instance)
+
+    def _get_guest_xml(self, context, instance, network_info, disk_info,
+                       image_meta, rescue=None, block_device_info=None,
+                       mdevs=None, accel_info=None, share_info=None,
+                       old_guest=None):
+        # Hard reboot, power on, resize, revert, rescue: Nova names the
+        # root image; the guest runs on the overlay on top of it.
+        xml = super()._get_guest_xml(
+            context, instance, network_info, disk_info, image_meta,
+            rescue=rescue, block_device_info=block_device_info, mdevs=mdevs,
+            accel_info=accel_info, share_info=share_info,
+            old_guest=old_guest)
+        return self.lightsnap.point_xml(instance, xml)
+
+    def _create_images_and_backing(self, context, instance, instance_dir,
+                                   disk_info, fallback_from_host=None):
+        disk_info = self.lightsnap.backing_disk_info(instance, disk_info)
+        super()._create_images_and_backing(
+            context, instance, instance_dir, disk_info,
+            fallback_from_host=fallback_from_host)
+
+    def migrate_disk_and_power_off(self, context, instance, dest, flavor,
+                                   network_info, block_device_info=None,
+                                   timeout=0, retry_interval=0):
+        try:
+            self.lightsnap.commit_for_move(instance)
+        except errors.LightSnapError as exc:
+            # Nothing moved yet: the instance stays where it is, as it was.
+            raise exception.InstanceFaultRollback(
+                exception.ResizeError(reason=str(exc)))
+        inst_base = libvirt_utils.get_instance_path(instance)
+        shared = self._is_path_shared_with(dest, inst_base)
+        disk_info = super().migrate_disk_and_power_off(
+            context, instance, dest, flavor, network_info,
+            block_device_info=block_device_info, timeout=timeout,
+            retry_interval=retry_interval)
+        # Nova copied the disks from the renamed directory; the metadata
+        # (committed, next index, flags) follows them.
+        self.lightsnap.copy_state(instance, inst_base + '_resize',
+                                  None if shared else dest)
+        return disk_info
+
+    def check_can_live_migrate_source(self, context, instance,
+                                      dest_check_data,
+                                      block_device_info=None):
+        self.lightsnap.check_live_migration(instance)
+        return super().check_can_live_migrate_source(
+            context, instance, dest_check_data,
+            block_device_info=block_device_info)
+
+    def live_migration(self, context, instance, dest, post_method,
+                       recover_method, block_migration=False,
+                       migrate_data=None):
+        try:
+            self.lightsnap.check_live_migration(instance)
+            self.lightsnap.commit_for_move(instance)
+            if not getattr(migrate_data, 'is_shared_instance_path', False):
+                self.lightsnap.copy_state(
+                    instance, libvirt_utils.get_instance_path(instance), dest)
+        except (errors.LightSnapError,
+                exception.MigrationPreCheckError) as exc:
+            # As Nova's own failures before the migration starts: roll
+            # back and return, which leaves the instance active here (a
+            # raise would put it in ERROR).
+            LOG.error('Live migration not started: %s', exc,
+                      instance=instance)
+            recover_method(context, instance, dest, migrate_data)
+            return
+        super().live_migration(context, instance, dest, post_method,
+                               recover_method,
+                               block_migration=block_migration,
+                               migrate_data=migrate_data)
+
+    def post_live_migration_at_destination(self, context, instance,
+                                           network_info,
+                                           block_migration=False,
+                                           block_device_info=None):
+        super().post_live_migration_at_destination(
+            context, instance, network_info,
+            block_migration=block_migration,
+            block_device_info=block_device_info)
+        self.lightsnap.after_live_migration(instance)
+
+    def destroy(self, context, instance, network_info, block_device_info=None,
+                destroy_disks=True, destroy_secrets=True):
+        # Overlays live in the instance directory and go with it.
+        self.lightsnap.before_destroy(instance, destroy_disks)
+        super().destroy(context, instance, network_info,
+                        block_device_info=block_device_info,
+                        destroy_disks=destroy_disks,
+                        destroy_secrets=destroy_secrets)
+
+    def _live_snapshot(self, context, instance, guest, disk_path, out_path,
+                       source_format, image_format, image_meta):
+        if nova_instances.load_state(instance) is None:
+            return super()._live_snapshot(
+                context, instance, guest, disk_path, out_path,
+                source_format, image_format, image_meta)
+        try:
+            self.lightsnap.image_snapshot(
+                instance, out_path, image_format,
+                bool(self._requires_quiesce(image_meta)))
+        except errors.LightSnapError as exc:
+            raise nova_error(exc) from exc
 
     # -- volume drivers ---------------------------------------------------------
 

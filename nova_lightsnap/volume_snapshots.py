@@ -282,20 +282,6 @@ def backing_ref(ref, entry):
 
 # -- the operations --------------------------------------------------------------
 
-class _NoEvents:
-    """A connection on which JobWatcher registers no callback.
-
-    Under eventlet, libvirt calls event callbacks from a native thread that
-    must not touch green locks; the live XML then decides alone.
-    """
-
-    def domainEventRegisterAny(self, *args):
-        raise libvirt.libvirtError('block job events are not used here')
-
-    def domainEventDeregisterAny(self, *args):
-        pass
-
-
 class VolumeSnapshots:
     """Assisted snapshots of the volumes of domains on one connection."""
 
@@ -450,7 +436,7 @@ class VolumeSnapshots:
 
     def _watcher(self):
         return blockjob.JobWatcher(self.conn if self.use_events
-                                   else _NoEvents())
+                                   else blockjob.NoEvents())
 
     def _live(self, dom, volume_id):
         return find_volume_disk(dom.XMLDesc(0), volume_id)[1]

@@ -58,6 +58,20 @@ def start_event_loop():
         _loop_started = True
 
 
+class NoEvents:
+    """A connection on which JobWatcher registers no callback.
+
+    Under eventlet, libvirt calls event callbacks from a native thread that
+    must not touch green locks; the live XML then decides alone.
+    """
+
+    def domainEventRegisterAny(self, *args):
+        raise libvirt.libvirtError('block job events are not used here')
+
+    def domainEventDeregisterAny(self, *args):
+        pass
+
+
 class JobWatcher:
     """Collects BLOCK_JOB_2 events of one connection."""
 

@@ -399,15 +399,18 @@ class DomainSnapshots:
         if name is not None:
             names.check_snapshot_name(name)
         with self.operation() as st:
-            prepared = self.prepare_create(st, name)
-            try:
-                with quiesce.frozen(self.dom, quiesce_mode) as frozen:
-                    self.take(prepared)
-                prepared.quiesced = frozen or not prepared.running
-            except BaseException:
-                self.abort_create(st, prepared)
-                raise
-            return self.finish_create(st, prepared)
+            return self.create_in(st, name, quiesce_mode)
+
+    def create_in(self, st, name, quiesce_mode):
+        prepared = self.prepare_create(st, name)
+        try:
+            with quiesce.frozen(self.dom, quiesce_mode) as frozen:
+                self.take(prepared)
+            prepared.quiesced = frozen or not prepared.running
+        except BaseException:
+            self.abort_create(st, prepared)
+            raise
+        return self.finish_create(st, prepared)
 
     def prepare_create(self, st, name, set_name=None):
         if name is None:

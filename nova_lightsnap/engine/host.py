@@ -25,11 +25,18 @@ def _quiet_libvirt_errors(ctx, err):
 class Host:
     def __init__(self, uri=DEFAULT_URI, state_dir=DEFAULT_STATE_DIR,
                  job_timeout=DEFAULT_JOB_TIMEOUT, progress=None, conn=None,
-                 job_bandwidth=0):
-        blockjob.start_event_loop()
-        libvirt.registerErrorHandler(_quiet_libvirt_errors, None)
+                 job_bandwidth=0, use_events=True, event_loop=True):
+        """``conn``: a connection owned by the caller. ``event_loop`` False
+        when the caller (nova-compute) runs libvirt's event loop itself;
+        ``use_events`` False when libvirt's callbacks must not run our code
+        (Nova under eventlet)."""
+        if event_loop:
+            blockjob.start_event_loop()
+            libvirt.registerErrorHandler(_quiet_libvirt_errors, None)
+        self.use_events = use_events
         self.uri = uri
         self._conn = conn
+        self._owned = conn is None
         self.registry = state.Registry(state_dir)
         self.job_timeout = job_timeout
         # MiB/s a merge may move, 0 for no limit: spares a busy host's disks.
@@ -52,16 +59,17 @@ class Host:
     @property
     def watcher(self):
         if self._watcher is None:
-            self._watcher = blockjob.JobWatcher(self.conn)
+            self._watcher = blockjob.JobWatcher(
+                self.conn if self.use_events else blockjob.NoEvents())
         return self._watcher
 
     def close(self):
         if self._watcher is not None:
             self._watcher.close()
             self._watcher = None
-        if self._conn is not None:
+        if self._conn is not None and self._owned:
             self._conn.close()
-            self._conn = None
+        self._conn = None
 
     def lookup(self, name):
         if not isinstance(name, str) or not name or '\0' in name:

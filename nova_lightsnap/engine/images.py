@@ -172,14 +172,14 @@ def rebase_unsafe(ref, backing, backing_format):
              '-b', backing, ref.url)
 
 
-def export(src, dest, progress=None):
-    """A standalone qcow2 of ``src`` and its chain at local path ``dest``."""
+def export(src, dest, progress=None, fmt='qcow2'):
+    """A standalone image of ``src`` and its chain at local path ``dest``."""
     if os.path.lexists(dest):
         raise errors.InvalidInput('%s exists; choose a new file name' % dest)
     partial = '%s.partial-%d' % (dest, os.getpid())
     try:
         # -U: the layer is read-only by construction and QEMU holds a lock.
-        qemu_img('convert', '-p', '-U', '-O', 'qcow2', src.url, partial,
+        qemu_img('convert', '-p', '-U', '-O', fmt, src.url, partial,
                  progress=progress or (lambda pct: None))
         os.rename(partial, dest)
     finally:

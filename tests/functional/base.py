@@ -44,14 +44,20 @@ class EngineTestCase(testtools.TestCase):
 
     def setUp(self):
         super().setUp()
-        self.vm = self.useFixture(domains.TestDomain(self.disks,
-                                                     self.running))
-        self.host = host_mod.Host(domains.URI, state_dir=self.vm.state_dir,
-                                  job_timeout=300)
-        self.addCleanup(self.host.close)
+        self.vm = self.useFixture(self.domain_fixture())
+        self.host = self.make_host()
         self.model = Model(sorted(self.disks))
         self.rng = random.Random(1234)
         self._pattern = 0
+
+    def domain_fixture(self):
+        return domains.TestDomain(self.disks, self.running)
+
+    def make_host(self):
+        host = host_mod.Host(domains.URI, state_dir=self.vm.state_dir,
+                             job_timeout=300)
+        self.addCleanup(host.close)
+        return host
 
     # -- operations, applied to the engine and the model ------------------
 
@@ -150,7 +156,7 @@ class EngineTestCase(testtools.TestCase):
                 want_gluster
             bucket.update(dstate.layers)
         local = {f for f in self.vm.local_files()
-                 if not f.endswith(('.json', '.lock'))}
+                 if not f.endswith(('.json', '.lock', '.lightsnap-store'))}
         self.assertEqual(sorted(want_local), sorted(local), context)
         if want_gluster:
             self.assertEqual(sorted(want_gluster), self.vm.gluster_files(),

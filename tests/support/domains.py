@@ -28,7 +28,7 @@ REGION = 256 * 1024  # the unit the tests write and verify
 DISK_SIZE = 16 * 1024 * 1024
 
 DOMAIN_XML = """<domain type='qemu'>
-  <name>{name}</name>
+  <name>{name}</name>{uuid}
   <memory unit='MiB'>{memory}</memory>
   <vcpu>1</vcpu>
   <os>{os}</os>
@@ -89,8 +89,13 @@ class TestDomain(fixtures.Fixture):
     """
 
     def __init__(self, disks=None, running=True, agent_channel=False,
-                 os_xml=NO_OS, memory=64, persistent=True, serials=None):
+                 os_xml=NO_OS, memory=64, persistent=True, serials=None,
+                 nova_layout=False):
+        """``nova_layout``: one file disk laid out as Nova's qcow2 image
+        backend does, ``<dir>/instances/<uuid>/disk`` backed by a raw image
+        in ``<dir>/instances/_base`` (absolute backing name)."""
         super().__init__()
+        self.nova_layout = nova_layout
         self.disk_kinds = disks or {'vda': 'file', 'vdb': 'file'}
         self.running = running
         self.agent_channel = agent_channel
@@ -106,6 +111,8 @@ class TestDomain(fixtures.Fixture):
         self.addCleanup(shutil.rmtree, self.dir, True)
         self.state_dir = os.path.join(self.dir, 'state')
         self.name = 'lstest-%s' % uuid.uuid4().hex[:10]
+        self.uuid = str(uuid.uuid4())
+        self.instances_path = os.path.join(self.dir, 'instances')
         self.conn = connect()
         self.addCleanup(self.conn.close)
         self.roots = {}
@@ -113,6 +120,7 @@ class TestDomain(fixtures.Fixture):
             self.roots[target] = self._make_disk(target, kind)
         xml = DOMAIN_XML.format(
             name=self.name, memory=self.memory, os=self.os_xml,
+            uuid='\n  <uuid>%s</uuid>' % self.uuid,
             disks=''.join(disk_xml(t, r, serial=self.serials.get(t))
                           for t, r in sorted(self.roots.items())),
             extra=AGENT_CHANNEL if self.agent_channel else '')
@@ -126,6 +134,17 @@ class TestDomain(fixtures.Fixture):
 
     def _make_disk(self, target, kind):
         fname = '%s-%s.qcow2' % (self.name, target)
+        if self.nova_layout:
+            base = os.path.join(self.instances_path, '_base', self.uuid)
+            path = os.path.join(self.instances_path, self.uuid, 'disk')
+            for directory in (os.path.dirname(base), os.path.dirname(path)):
+                os.makedirs(directory, mode=0o755)
+            qemu_img('create', '-q', '-f', 'raw', base, DISK_SIZE)
+            qemu_img('create', '-q', '-f', 'qcow2', '-b', base, '-F', 'raw',
+                     path)
+            os.chmod(base, 0o644)
+            os.chmod(path, 0o666)
+            return chain.ImageRef('file', path)
         if kind == 'file':
             path = os.path.join(self.dir, fname)
             qemu_img('create', '-q', '-f', 'qcow2', path, DISK_SIZE)
@@ -172,7 +191,11 @@ class TestDomain(fixtures.Fixture):
         return {d.target: d for d in chain.parse_disks(dom.XMLDesc(flags))}
 
     def local_files(self):
-        return sorted(f for f in os.listdir(self.dir) if f != 'state')
+        if self.nova_layout:
+            return sorted(os.listdir(os.path.join(self.instances_path,
+                                                  self.uuid)))
+        return sorted(f for f in os.listdir(self.dir)
+                      if f not in ('state', 'instances'))
 
     def gluster_files(self):
         prefix = self.name
@@ -221,13 +244,13 @@ class TestDomain(fixtures.Fixture):
         """A context giving a local path whose chain qemu-io can read."""
         return _Readable(ref)
 
-    def mismatches(self, ref, expected, regions):
+    def mismatches(self, ref, expected, regions, fmt='qcow2'):
         """Regions whose content in ``ref``'s chain differs from expected.
 
         ``expected`` maps a region to its pattern (0 where never written).
         """
         with self.readable(ref) as path:
-            args = ['qemu-io', '-r', '-U', '-f', 'qcow2', path]
+            args = ['qemu-io', '-r', '-U', '-f', fmt, path]
             for region in range(regions):
                 args += ['-c', 'read -P %d %d %d' % (
                     expected.get(region, 0), region * REGION, REGION)]
