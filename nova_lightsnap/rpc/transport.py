@@ -1,0 +1,45 @@
+"""The messaging transport of the lightsnap RPC."""
+
+import importlib
+
+import oslo_messaging as messaging
+
+from nova_lightsnap.engine import errors
+
+# Exceptions of these modules are rebuilt as their own classes on the
+# calling side; any other exception of a compute arrives as
+# oslo_messaging.RemoteError (never imported by name from the wire).
+ALLOWED_EXMODS = [errors.__name__]
+
+# oslo.messaging (18.x) registers these groups on the global cfg.CONF only,
+# but its RPC client and server read them from the transport's own
+# configuration: a service with a ConfigOpts of its own would fail its first
+# call with NoSuchOptError. (module, attribute, group); absent modules are
+# versions that do not read them.
+_LIBRARY_OPTS = [
+    ('oslo_messaging._tracing.client', 'oslo_messaging_tracing',
+     'oslo_messaging_tracing'),
+    ('oslo_messaging._metrics.client', 'oslo_messaging_metrics',
+     'oslo_messaging_metrics'),
+]
+
+
+def _register_library_opts(conf):
+    for module, attribute, group in _LIBRARY_OPTS:
+        try:
+            opts = getattr(importlib.import_module(module), attribute)
+        except (ImportError, AttributeError):
+            continue
+        conf.register_opts(opts, group=group)
+
+
+def get_transport(conf):
+    """The RPC transport of ``conf``, from its ``transport_url``.
+
+    Inside nova-compute ``conf`` is Nova's own CONF, so the computes serve
+    on Nova's message bus; the API service passes its own configuration,
+    whose ``transport_url`` must name the same broker and virtual host.
+    """
+    _register_library_opts(conf)
+    return messaging.get_rpc_transport(
+        conf, allowed_remote_exmods=ALLOWED_EXMODS)
