@@ -77,12 +77,13 @@ class LightSnapLibvirtDriver(libvirt_driver.LibvirtDriver):
     def init_host(self, host):
         super().init_host(host)
         # Nova's own transport: the API reaches this host as topic
-        # 'lightsnap', server CONF.host, like nova-compute's 'compute'.
+        # 'lightsnap', server = the compute's host name, as for 'compute'.
+        self.lightsnap.hostname = host
         self._lightsnap_rpc = rpc_server.get_server(
-            nova_rpc.TRANSPORT, CONF.host, self.lightsnap.operations)
+            nova_rpc.TRANSPORT, host, self.lightsnap.operations)
         self._lightsnap_rpc.start()
         LOG.info('lightsnap RPC endpoint listening on topic lightsnap, '
-                 'server %s', CONF.host)
+                 'server %s', host)
 
     def cleanup_host(self, host):
         if self._lightsnap_rpc is not None:

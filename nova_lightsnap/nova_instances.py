@@ -95,6 +95,7 @@ class NovaInstances:
 
     def __init__(self, driver):
         self.driver = driver
+        self.hostname = None  # nova-compute's host, known from init_host
         self.host = _NovaHost(driver)
         self.operations = ops_mod.InstanceOperations(
             self.host, self, CONF.lightsnap.export_dir)
@@ -111,9 +112,15 @@ class NovaInstances:
 
     def _root_target(self, instance, dom):
         root = os.path.join(instance_dir(instance), ROOT_DISK)
+        # A shut-off domain's XML shows no backing chain: its root disk is
+        # the one on Nova's file or on one of our layers.
+        known = {root}
+        st = load_state(instance)
+        for dstate in (st.disks.values() if st else ()):
+            known.update(dstate.ref(n).path for n in dstate.layers)
         xml = dom.XMLDesc(0)
         for disk in chain.parse_disks(xml, include_unsupported=True):
-            if any(i.ref.kind == 'file' and i.ref.path == root
+            if any(i.ref.kind == 'file' and i.ref.path in known
                    for i in disk.chain):
                 return disk.target
         raise errors.Unsupported(
@@ -124,9 +131,10 @@ class NovaInstances:
     def locate(self, uuid, op):
         """ops.Locator: the domain, root disk, metadata and lock of uuid."""
         instance = self._instance(uuid)
-        if instance.host != CONF.host:
+        here = self.hostname or CONF.host
+        if instance.host != here:
             raise errors.NotFound('instance %s is on host %s, not on %s'
-                                  % (uuid, instance.host, CONF.host))
+                                  % (uuid, instance.host, here))
         if op not in READ_ONLY_OPS and (
                 instance.vm_state not in SNAPSHOT_VM_STATES or
                 instance.task_state is not None):

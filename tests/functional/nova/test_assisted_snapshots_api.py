@@ -39,27 +39,24 @@ What is fake, and why:
 """
 
 import collections
-from importlib import metadata as importlib_metadata
 import json
 import queue
 import sys
 import threading
 import urllib.parse
-import warnings
 from xml.etree import ElementTree
 
 import fixtures
 import libvirt
 from oslo_utils.fixture import uuidsentinel as uuids
-from sqlalchemy import exc as sqla_exc
 
 from nova.compute import manager
 from nova import context as nova_context
 from nova import objects
 from nova.tests.fixtures import libvirt as fakelibvirt
-from nova.tests.functional.libvirt import base
 
 from nova_lightsnap import driver as lightsnap_driver
+from tests.functional.nova import harness
 
 # The flags libvirt must get (real libvirt's values: the fixture's fake
 # module has VIR_DOMAIN_BLOCK_COMMIT_RELATIVE = 4, which is ACTIVE).
@@ -428,7 +425,7 @@ class FakeCinder:
 
 # -- the tests ----------------------------------------------------------------
 
-class AssistedVolumeSnapshotsApiTest(base.ServersTestBase):
+class AssistedVolumeSnapshotsApiTest(harness.LightSnapServersTestBase):
     microversion = 'latest'
     CAST_AS_CALL = False
 
@@ -455,25 +452,6 @@ class AssistedVolumeSnapshotsApiTest(base.ServersTestBase):
         self.compute = self.computes['compute1']
         self.conn = self.compute.driver._host.get_connection()
         self.addCleanup(self._cancel_jobs)
-
-    def _setup_services(self):
-        # pip installs Nova's api-paste.ini under <prefix>/etc/nova, which
-        # Nova's test configuration (written for a source tree) misses.
-        dist = importlib_metadata.distribution('nova')
-        paste = [f for f in dist.files
-                 if str(f).endswith('etc/nova/api-paste.ini')]
-        self.flags(api_paste_config=str(dist.locate_file(paste[0])),
-                   group='wsgi')
-        # Nova's WarningsFixture makes SQLAlchemy deprecations from nova
-        # errors; Nova 34's noload() is deprecated in SQLAlchemy 2.1.
-        warnings.filterwarnings(
-            'ignore', message=r'The noload\(\) option is deprecated',
-            category=sqla_exc.SADeprecationWarning)
-        super()._setup_services()
-
-    def _setup_compute_service(self):
-        # As nova.conf says it; Nova's loader prefixes 'nova.virt.'.
-        self.flags(compute_driver='lightsnap.driver.LightSnapLibvirtDriver')
 
     def _get_connection(self, host_info=None, pci_info=None, mdev_info=None,
                         vdpa_info=None, libvirt_version=None,
