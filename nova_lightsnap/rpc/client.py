@@ -85,9 +85,11 @@ class ComputeClient(object):
         return self._call(ctxt, host, 'create_snapshot', timeout, True,
                           uuid=uuid, name=name, quiesce=quiesce)
 
-    def delete_snapshot(self, ctxt, host, uuid, name, timeout=None):
+    def delete_snapshot(self, ctxt, host, uuid, name, purge=False,
+                        timeout=None):
+        """``purge``: delete for good, also a stored snapshot."""
         return self._call(ctxt, host, 'delete_snapshot', timeout, True,
-                          uuid=uuid, name=name)
+                          uuid=uuid, name=name, purge=purge)
 
     def revert_snapshot(self, ctxt, host, uuid, name, timeout=None):
         return self._call(ctxt, host, 'revert_snapshot', timeout, True,

@@ -58,8 +58,8 @@ class LightSnapEndpoint(object):
                                              quiesce=quiesce)
 
     @_exposed
-    def delete_snapshot(self, ctxt, uuid, name):
-        return self._backend.delete_snapshot(uuid, name)
+    def delete_snapshot(self, ctxt, uuid, name, purge=False):
+        return self._backend.delete_snapshot(uuid, name, purge=purge)
 
     @_exposed
     def revert_snapshot(self, ctxt, uuid, name):

@@ -83,8 +83,9 @@ class RecordingBackend(object):
         return self._record('create_snapshot', (uuid,),
                             {'name': name, 'quiesce': quiesce})
 
-    def delete_snapshot(self, uuid, name):
-        return self._record('delete_snapshot', (uuid, name))
+    def delete_snapshot(self, uuid, name, *, purge=False):
+        return self._record('delete_snapshot', (uuid, name),
+                            {'purge': purge})
 
     def revert_snapshot(self, uuid, name):
         return self._record('revert_snapshot', (uuid, name))
