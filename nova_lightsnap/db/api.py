@@ -29,7 +29,8 @@ DEFAULT_CONNECTION = 'sqlite:////var/lib/lightsnap/lightsnap.sqlite'
 
 INSTANCE_FIELDS = ('project_id', 'host', 'light_snapshot_enable',
                    'snapshot_committed', 'snapshot_index', 'root_index',
-                   'snapshot_store', 'snapshot_daily')
+                   'snapshot_store', 'snapshot_daily', 'task', 'task_state',
+                   'task_progress', 'task_error', 'task_heartbeat')
 
 _LOCK = threading.Lock()
 _CONTEXT_MANAGER = None
@@ -246,7 +247,8 @@ def instance_delete(instance_uuid, context=None):
 
 # Snapshots.
 
-SNAPSHOT_FIELDS = ('state', 'progress', 'quiesced', 'set_id', 'error')
+SNAPSHOT_FIELDS = ('state', 'progress', 'quiesced', 'set_id', 'error',
+                   'size')
 
 
 def snapshot_create(instance_uuid, name, context=None, **values):
@@ -313,7 +315,7 @@ def snapshot_delete(instance_uuid, name, context=None):
 
 # Snapshot sets.
 
-SNAPSHOT_SET_FIELDS = ('state',)
+SNAPSHOT_SET_FIELDS = ('state', 'error')
 
 
 def snapshot_set_create(name, project_id, context=None, **values):

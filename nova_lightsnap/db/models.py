@@ -42,7 +42,16 @@ AVAILABLE = 'available'
 DELETING = 'deleting'
 REVERTING = 'reverting'
 ERROR = 'error'
-STATES = (CREATING, AVAILABLE, DELETING, REVERTING, ERROR)
+EXPORTING = 'exporting'
+STORED = 'stored'
+RESTORING = 'restoring'
+STATES = (CREATING, AVAILABLE, DELETING, REVERTING, EXPORTING, STORED,
+          RESTORING, ERROR)
+
+# Instance task states. One task at a time per instance: the API service
+# claims it with a conditional UPDATE (see nova_lightsnap.db.tasks).
+TASK_RUNNING = 'running'
+TASK_ERROR = 'error'
 
 
 class Base(models.TimestampMixin, models.ModelBase, orm.DeclarativeBase):
@@ -90,6 +99,18 @@ class Instance(Base):
     # Take part in the daily schedule.
     snapshot_daily = sa.Column(
         sa.Boolean, nullable=False, default=False, server_default=sa.false())
+    # The long operation running on the instance (or the last one, when it
+    # failed): its name, state, percent and error for the user. NULL task:
+    # idle.
+    task = sa.Column(sa.String(36), nullable=True)
+    task_state = sa.Column(sa.String(36), nullable=True)
+    task_progress = sa.Column(
+        sa.Integer, nullable=False, default=0, server_default='0')
+    task_error = sa.Column(sa.Text, nullable=True)
+    # Renewed by the worker that runs the task; a running task whose
+    # heartbeat is old was left by a process that died, and may be taken
+    # over.
+    task_heartbeat = sa.Column(sa.DateTime, nullable=True)
 
     snapshots = orm.relationship(
         'Snapshot', back_populates='instance', passive_deletes=True,
@@ -109,6 +130,8 @@ class SnapshotSet(Base):
     name = sa.Column(sa.String(255), nullable=False)
     project_id = sa.Column(sa.String(255), nullable=False)
     state = sa.Column(sa.String(36), nullable=False, default=CREATING)
+    # Why the last operation on the set failed (state 'error').
+    error = sa.Column(sa.Text, nullable=True)
 
     snapshots = orm.relationship(
         'Snapshot', back_populates='snapshot_set', passive_deletes=True,
@@ -146,6 +169,8 @@ class Snapshot(Base):
         nullable=True)
     # Why the last operation failed, for the user (state 'error').
     error = sa.Column(sa.Text, nullable=True)
+    # Bytes of the snapshot's own layer, as the compute host last said.
+    size = sa.Column(sa.BigInteger, nullable=True)
 
     instance = orm.relationship('Instance', back_populates='snapshots')
     snapshot_set = orm.relationship('SnapshotSet', back_populates='snapshots')

@@ -12,12 +12,32 @@ from tests.functional.db import base
 
 FIRST = 'b2d1c0a3e5f1'
 SECOND = '4e7a9c2f61d8'
+THIRD = '7c3e5a9d1f20'
+HEAD = THIRD
 TABLES = {'lightsnap_instances', 'lightsnap_snapshots',
           'lightsnap_snapshot_sets'}
 UUID = '2f1f6a0e-5f0c-4b7e-9a55-6f5d3c1b0a01'
 SIX = dict(light_snapshot_enable=True, snapshot_committed=True,
            snapshot_index=7, root_index=3, snapshot_store=True,
            snapshot_daily=True)
+
+
+THIRD_COLUMNS = {
+    'lightsnap_instances': ('task', 'task_state', 'task_progress',
+                            'task_error', 'task_heartbeat'),
+    'lightsnap_snapshots': ('size',),
+    'lightsnap_snapshot_sets': ('error',),
+}
+
+
+def _without_third():
+    """The models as they were at the second revision."""
+    metadata = sa.MetaData(naming_convention=models.NAMING_CONVENTION)
+    for table in models.BASE.metadata.sorted_tables:
+        copy = table.to_metadata(metadata)
+        for name in THIRD_COLUMNS.get(table.name, ()):
+            copy._columns.remove(copy.c[name])
+    return metadata
 
 
 class MigrationTests(object):
@@ -32,14 +52,18 @@ class MigrationTests(object):
                             'include_name': migration.include_name})
             return autogenerate.compare_metadata(context, metadata)
 
-    def test_head_is_the_second_revision(self):
-        self.assertEqual(SECOND, migration.head())
+    def test_head_is_the_third_revision(self):
+        self.assertEqual(HEAD, migration.head())
 
     def test_up_down_to_base_and_up_again(self):
         self.assertIsNone(migration.version(self.conf))
         migration.upgrade(self.conf)
-        self.assertEqual(SECOND, migration.version(self.conf))
+        self.assertEqual(HEAD, migration.version(self.conf))
         self.assertTrue(TABLES <= self.table_names())
+
+        migration.downgrade(self.conf, SECOND)
+        self.assertEqual(SECOND, migration.version(self.conf))
+        self.assertEqual([], self.diff(_without_third()))
 
         migration.downgrade(self.conf, FIRST)
         self.assertEqual(FIRST, migration.version(self.conf))
@@ -54,7 +78,7 @@ class MigrationTests(object):
         migration.upgrade(self.conf, FIRST)
         self.assertEqual(FIRST, migration.version(self.conf))
         migration.upgrade(self.conf)
-        self.assertEqual(SECOND, migration.version(self.conf))
+        self.assertEqual(HEAD, migration.version(self.conf))
         self.assertEqual([], self.diff())
 
     def test_rows_survive_the_second_revision_both_ways(self):
@@ -80,7 +104,7 @@ class MigrationTests(object):
         with self.engine.connect() as conn:
             versions = conn.execute(sa.text(
                 'SELECT version_num FROM lightsnap_alembic_version')).all()
-        self.assertEqual([(SECOND,)], versions)
+        self.assertEqual([(HEAD,)], versions)
 
     def test_models_match_migrated_schema(self):
         migration.upgrade(self.conf)

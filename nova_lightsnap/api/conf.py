@@ -1,0 +1,155 @@
+"""Options of the lightsnap-api service: ``[api]``, ``[nova]`` and oslo.db's
+``[database]``.
+
+Listed for ``oslo-config-generator`` through the ``oslo.config.opts`` entry
+point ``nova_lightsnap.api = nova_lightsnap.api.conf:list_opts``.
+"""
+
+import copy
+import socket
+
+from keystoneauth1 import loading as ks_loading
+from oslo_config import cfg
+from oslo_db import options as db_options
+
+from nova_lightsnap.db import api as db_api
+
+API_GROUP = cfg.OptGroup(
+    'api', title='lightsnap-api',
+    help='The REST API service of nova-lightsnap.')
+
+NOVA_GROUP = cfg.OptGroup(
+    'nova', title='Nova',
+    help='How lightsnap-api asks Nova who owns an instance and where it '
+         'runs (server_source = nova): a service user with keystoneauth '
+         'options (auth_type, auth_url, username, password, ...).')
+
+API_OPTS = [
+    cfg.HostAddressOpt(
+        'bind_host', default='127.0.0.1',
+        help='Address lightsnap-api listens on.'),
+    cfg.PortOpt(
+        'bind_port', default=8799,
+        help='Port lightsnap-api listens on.'),
+    cfg.StrOpt(
+        'auth_strategy', default='noauth',
+        choices=[('noauth', 'Trust the X-Project-Id, X-User-Id and X-Roles '
+                            'headers of the request. Only for the embedded '
+                            'mode on a trusted host, and tests.'),
+                 ('keystone', 'keystonemiddleware auth_token validates the '
+                              'token ([keystone_authtoken] options).')],
+        help='How requests are authenticated.'),
+    cfg.StrOpt(
+        'server_source', default='local',
+        choices=[('local', 'The instances are the libvirt domains of this '
+                           'host (libvirt_uri); projects come from '
+                           'local_projects_file.'),
+                 ('nova', 'Nova says which project owns an instance and '
+                          'which compute host runs it ([nova] options).')],
+        help='Where the owner and host of an instance come from.'),
+    cfg.StrOpt(
+        'local_projects_file',
+        help='server_source = local: a JSON file mapping a domain uuid to '
+             'the project that owns it, {"<uuid>": "<project_id>"}. Read '
+             'on every request, so edits need no restart.'),
+    cfg.StrOpt(
+        'local_default_project', default='default',
+        help='server_source = local: the project of the domains that '
+             'local_projects_file does not name.'),
+    cfg.StrOpt(
+        'compute_host', default=socket.gethostname(),
+        sample_default='<the host name>',
+        help='server_source = local: the compute host name of this host '
+             '(the RPC server of the embedded compute listens under it).'),
+    cfg.BoolOpt(
+        'embedded_compute', default=True,
+        help='Serve the compute side in this process as well, on an '
+             'in-process transport (fake://): one process with SQLite and '
+             'the local libvirt is a complete system. False: the computes '
+             'are reached over transport_url (nova-compute with the '
+             'lightsnap driver).'),
+    cfg.StrOpt(
+        'libvirt_uri', default='qemu:///system',
+        help='libvirt connection of the local host (server_source = local '
+             'and the embedded compute).'),
+    cfg.StrOpt(
+        'state_dir', default='/var/lib/lightsnap',
+        help='Embedded compute: the host-wide state directory of the '
+             'engine (as lightsnap --state-dir).'),
+    cfg.StrOpt(
+        'export_dir', default='/var/lib/lightsnap/exports',
+        help='Embedded compute: where exported snapshots are written.'),
+    cfg.IntOpt(
+        'job_timeout', default=3600, min=1,
+        help='Embedded compute: seconds a merge may run before it is '
+             'cancelled.'),
+    cfg.IntOpt(
+        'rpc_timeout', default=60, min=1,
+        help='Seconds to wait for a compute host to answer a short call '
+             '(get, flags, progress).'),
+    cfg.IntOpt(
+        'operation_timeout', default=3900, min=1,
+        help='Seconds to wait for a compute host to end a long operation '
+             '(create, delete, revert, commit-all, export, sets); keep it '
+             'above the computes\' job_timeout.'),
+    cfg.FloatOpt(
+        'progress_interval', default=1.0, min=0.05,
+        help='Seconds between two progress polls of a running operation '
+             '(written to the database, so GET shows a live percent).'),
+    cfg.IntOpt(
+        'task_stale_after', default=300, min=1,
+        help='A running operation whose worker has not renewed its '
+             'heartbeat for this many seconds was left by a process that '
+             'died; the instance accepts a new operation. Keep it above '
+             'rpc_timeout.'),
+]
+
+
+def _fresh(group):
+    # ConfigOpts keeps a shallow copy of a registered OptGroup, whose dict
+    # of options stays shared: the auth plugin's options that one
+    # ConfigOpts registers in [nova] would show up (required) in every
+    # later one. Each ConfigOpts gets groups of its own.
+    return cfg.OptGroup(group.name, title=group.title, help=group.help)
+
+
+def register_opts(conf):
+    conf.register_group(_fresh(API_GROUP))
+    conf.register_opts(API_OPTS, group=API_GROUP.name)
+    db_api.register_opts(conf)
+    conf.register_group(_fresh(NOVA_GROUP))
+    ks_loading.register_session_conf_options(conf, NOVA_GROUP.name)
+    ks_loading.register_auth_conf_options(conf, NOVA_GROUP.name)
+    ks_loading.register_adapter_conf_options(conf, NOVA_GROUP.name)
+
+
+def _nova_opts():
+    opts = (ks_loading.get_session_conf_options() +
+            ks_loading.get_auth_common_conf_options() +
+            ks_loading.get_adapter_conf_options())
+    # The password plugin's options, so the sample shows what a service
+    # user needs.
+    opts += ks_loading.get_auth_plugin_conf_options('password')
+    seen, unique = set(), []
+    for opt in opts:
+        if opt.dest not in seen:
+            seen.add(opt.dest)
+            unique.append(copy.deepcopy(opt))
+    return unique
+
+
+def _database_opts():
+    """oslo.db's options, showing the default this service sets."""
+    listed = []
+    for group, opts in db_options.list_opts():
+        opts = [copy.deepcopy(o) for o in opts]
+        for opt in opts:
+            if opt.dest == 'connection':
+                opt.default = db_api.DEFAULT_CONNECTION
+        listed.append((group, opts))
+    return listed
+
+
+def list_opts():
+    database = _database_opts()
+    return [(API_GROUP, API_OPTS)] + database + [(NOVA_GROUP, _nova_opts())]

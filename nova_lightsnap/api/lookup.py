@@ -1,0 +1,190 @@
+"""The instances and sets a request may see, with their database rows.
+
+An instance exists for a caller when the source of instances
+(:mod:`nova_lightsnap.api.servers`) knows it and it belongs to the caller's
+project, or the caller may act on all projects; anything else is 404, so a
+project cannot even learn that another project's instance exists.
+"""
+
+import re
+
+import oslo_messaging as messaging
+from oslo_log import log as logging
+
+from nova_lightsnap.api import errors
+from nova_lightsnap.api import policy
+from nova_lightsnap.api import servers
+from nova_lightsnap.api import sync
+from nova_lightsnap.api import util
+from nova_lightsnap.db import api as db_api
+from nova_lightsnap.db import tasks
+from nova_lightsnap.engine import errors as engine_errors
+
+LOG = logging.getLogger(__name__)
+
+_UUID = re.compile('^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-'
+                   '[0-9a-f]{12}$')
+ALL_PROJECTS = 'lightsnap:all_projects'
+
+
+def service(req):
+    return req.environ['lightsnap.service']
+
+
+def context(req):
+    return req.environ['lightsnap.context']
+
+
+def all_projects(req):
+    return policy.allowed(req, ALL_PROJECTS, context(req).project_id)
+
+
+def list_scope(req, rule):
+    """The project a listing covers: the caller's, or None (every project)
+    with ``?all_projects=1`` when the policy allows it."""
+    ctx = context(req)
+    policy.authorize(req, rule, ctx.project_id)
+    if util.query_flag(req, 'all_projects'):
+        policy.authorize(req, ALL_PROJECTS, ctx.project_id)
+        return None
+    return ctx.project_id
+
+
+def unless_missing(call, missing):
+    """``call()``, or ``missing`` when the compute does not know the
+    thing: a record whose creation never reached the compute, so only the
+    record is left to delete."""
+    try:
+        return call()
+    except engine_errors.NotFound:
+        return missing
+
+
+def _not_found(uuid):
+    return errors.NotFound('no instance %s in your project' % uuid)
+
+
+def _source_call(func, *args):
+    try:
+        return func(*args)
+    except servers.SourceError as exc:
+        raise errors.ServiceUnavailable(
+            'the owners of instances cannot be read: %s' % exc)
+
+
+def server(req, uuid):
+    if not _UUID.match(uuid):
+        raise _not_found(uuid)
+    found = _source_call(service(req).source.get, uuid)
+    if found is None or (found.project_id != context(req).project_id and
+                         not all_projects(req)):
+        raise _not_found(uuid)
+    return found
+
+
+def servers_of(req, project_id):
+    """The instances of ``project_id`` (None: every project)."""
+    return _source_call(service(req).source.list, project_id)
+
+
+def _first_sight(req, found):
+    """A new record starts from what the compute knows (snapshots taken
+    before, e.g. with the lightsnap command)."""
+    svc = service(req)
+    try:
+        tasks.claim([found.uuid], 'sync', svc.conf.api.task_stale_after)
+    except tasks.Busy:
+        return
+    try:
+        # The short timeout of progress polls: a GET must not wait a
+        # minute per new instance for a compute that is down.
+        data = svc.progress_client.get_instance(
+            svc.rpc_context(context(req)), found.host, found.uuid)
+        sync.apply_instance(found.uuid, data)
+    except (messaging.MessagingException,
+            engine_errors.LightSnapError) as exc:
+        LOG.warning('instance %s: state not read from %s (%s); it will be '
+                    'after its next operation', found.uuid, found.host, exc)
+    finally:
+        tasks.finish([found.uuid])
+
+
+def record(req, found):
+    """The database row of ``found``, created (and synced) on first sight;
+    project and host follow the source."""
+    try:
+        row = db_api.instance_get(found.uuid)
+    except db_api.NotFound:
+        try:
+            db_api.instance_create(found.uuid, found.project_id,
+                                   host=found.host)
+        except db_api.Duplicate:
+            pass  # another request saw it first
+        else:
+            if found.host:
+                _first_sight(req, found)
+        return db_api.instance_get(found.uuid)
+    if (row.project_id, row.host) != (found.project_id, found.host):
+        row = db_api.instance_update(found.uuid, project_id=found.project_id,
+                                     host=found.host)
+    return row
+
+
+def instance(req, uuid):
+    found = server(req, uuid)
+    return found, record(req, found)
+
+
+def require_host(found):
+    if not found.host:
+        raise errors.Conflict('instance %s has no compute host (not '
+                              'scheduled yet); try again later'
+                              % found.uuid)
+
+
+def require_enabled(row):
+    if not row.light_snapshot_enable:
+        raise errors.Conflict(
+            'light snapshots are not enabled on instance %s; enable them '
+            'first (PATCH {"enabled": true})' % row.instance_uuid)
+
+
+def snapshot_set(req, set_id):
+    try:
+        row = db_api.snapshot_set_get(int(set_id))
+    except (ValueError, db_api.NotFound):
+        raise errors.NotFound('no snapshot set %s in your project' % set_id)
+    if row.project_id != context(req).project_id and not all_projects(req):
+        raise errors.NotFound('no snapshot set %s in your project' % set_id)
+    return row
+
+
+def set_members(set_id):
+    return sorted({s.instance_uuid
+                   for s in db_api.snapshot_list(set_id=set_id)})
+
+
+ENGINE_STATUS = {
+    'InvalidInput': errors.BadRequest,
+    'Unsupported': errors.BadRequest,
+    'NotFound': errors.NotFound,
+    'Busy': errors.Conflict,
+    'InvalidState': errors.Conflict,
+    'ChainMismatch': errors.Conflict,
+}
+
+
+def http_error(exc, host, timeout):
+    """The HTTP error for an RPC call that a request waited for."""
+    if isinstance(exc, messaging.MessagingTimeout):
+        return errors.ServiceUnavailable(
+            'compute host %s did not answer within %d seconds; nothing was '
+            'changed here, retry once the compute service runs'
+            % (host, timeout))
+    if isinstance(exc, messaging.MessagingException):
+        return errors.ServiceUnavailable('compute host %s could not be '
+                                         'reached: %s' % (host, exc))
+    for cls in type(exc).__mro__:
+        if cls.__name__ in ENGINE_STATUS:
+            return ENGINE_STATUS[cls.__name__](str(exc))
+    return errors.APIError(str(exc))

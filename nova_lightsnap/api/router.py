@@ -1,0 +1,61 @@
+"""The URL map: (method, path pattern) -> handler, as placement's
+handler.py declares it. Handlers are plain functions of the request and
+the path's named parts."""
+
+import re
+
+from nova_lightsnap.api import errors
+from nova_lightsnap.api.handlers import instance
+from nova_lightsnap.api.handlers import root
+from nova_lightsnap.api.handlers import snapshot
+from nova_lightsnap.api.handlers import snapshot_set
+
+_INSTANCE = '/v1/instances/{uuid}'
+_SNAPSHOT = _INSTANCE + '/snapshots/{name}'
+
+ROUTE_DECLARATIONS = {
+    '/': {'GET': root.list_versions},
+    '/v1': {'GET': root.show_version},
+    '/v1/instances': {'GET': instance.list_instances},
+    _INSTANCE: {'GET': instance.get_instance,
+                'PATCH': instance.update_instance},
+    _INSTANCE + '/commit-all': {'POST': instance.commit_all},
+    _INSTANCE + '/snapshots': {'GET': snapshot.list_snapshots,
+                               'POST': snapshot.create},
+    _SNAPSHOT: {'GET': snapshot.get_snapshot, 'DELETE': snapshot.delete},
+    _SNAPSHOT + '/revert': {'POST': snapshot.revert},
+    _SNAPSHOT + '/export': {'POST': snapshot.export},
+    '/v1/sets': {'GET': snapshot_set.list_sets,
+                 'POST': snapshot_set.create},
+    '/v1/sets/{set_id}': {'GET': snapshot_set.get_set,
+                          'DELETE': snapshot_set.delete},
+    '/v1/sets/{set_id}/restore': {'POST': snapshot_set.restore},
+}
+
+
+def _compile(template):
+    # A path part never contains "/"; what it may contain is for the
+    # handler to check (names, uuids), with a clear message.
+    pattern = re.sub(r'\{(\w+)\}', r'(?P<\1>[^/]+)', template)
+    return re.compile('^' + pattern + '/?$' if template != '/' else '^/$')
+
+
+ROUTES = [(_compile(t), methods) for t, methods in
+          ROUTE_DECLARATIONS.items()]
+
+
+class Router(object):
+
+    def __call__(self, req):
+        for pattern, methods in ROUTES:
+            match = pattern.match(req.path_info)
+            if not match:
+                continue
+            handler = methods.get(req.method)
+            if handler is None:
+                raise errors.MethodNotAllowed(
+                    '%s is not allowed on %s; allowed: %s'
+                    % (req.method, req.path_info,
+                       ', '.join(sorted(methods))), sorted(methods))
+            return handler(req, **match.groupdict())
+        raise errors.NotFound('no resource at %s' % req.path_info)

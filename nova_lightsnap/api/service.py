@@ -1,0 +1,69 @@
+"""What the handlers of one API process share: configuration, the source
+of instances, the policy enforcer, the RPC client of the computes, and the
+embedded compute when there is one."""
+
+import math
+
+import oslo_messaging as messaging
+from oslo_log import log as logging
+
+from nova_lightsnap.api import policy
+from nova_lightsnap.api import servers
+from nova_lightsnap.rpc import client as rpc_client
+from nova_lightsnap.rpc import transport as rpc_transport
+
+LOG = logging.getLogger(__name__)
+
+EMBEDDED_URL = 'fake://'
+
+
+class Service(object):
+
+    def __init__(self, conf, source=None):
+        self.conf = conf
+        self.source = source or servers.get_source(conf)
+        self.enforcer = policy.make_enforcer(conf)
+        if conf.api.embedded_compute:
+            # The in-process driver: client and server must share this one
+            # transport object.
+            self.transport = messaging.get_rpc_transport(
+                conf, url=EMBEDDED_URL,
+                allowed_remote_exmods=rpc_transport.ALLOWED_EXMODS)
+        else:
+            self.transport = rpc_transport.get_transport(conf)
+        self.client = rpc_client.ComputeClient(
+            self.transport, timeout=conf.api.rpc_timeout)
+        # Progress polls must not hold the poller longer than a few
+        # intervals when the compute is slow or gone.
+        self.progress_client = rpc_client.ComputeClient(
+            self.transport,
+            timeout=max(1, min(conf.api.rpc_timeout,
+                               math.ceil(conf.api.progress_interval * 3))))
+        self._server = None
+
+    def start(self):
+        if not self.conf.api.embedded_compute:
+            return
+        from nova_lightsnap.compute import ops
+        from nova_lightsnap.rpc import server as rpc_server
+        api = self.conf.api
+        backend = ops.local(uri=api.libvirt_uri, state_dir=api.state_dir,
+                            export_dir=api.export_dir,
+                            job_timeout=api.job_timeout)
+        self._server = rpc_server.get_server(self.transport,
+                                             api.compute_host, backend)
+        self._server.start()
+        LOG.info('embedded compute serving %s as host %s',
+                 api.libvirt_uri, api.compute_host)
+
+    def stop(self):
+        if self._server is not None:
+            self._server.stop()
+            self._server.wait()
+            self._server = None
+
+    def rpc_context(self, ctx):
+        """The plain dict the RPC carries (contract: request_id,
+        project_id, user_id, roles)."""
+        return {'request_id': ctx.request_id, 'project_id': ctx.project_id,
+                'user_id': ctx.user_id, 'roles': list(ctx.roles or [])}

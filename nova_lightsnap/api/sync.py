@@ -1,0 +1,60 @@
+"""Bring the plugin database in line with what a compute host says.
+
+The compute host's metadata beside the disks is the truth about chains and
+snapshots; the database is the API's copy of it. It is written from the
+compute's answers only by the worker that holds the instance's task (or
+when an instance is first seen), so nothing else races with it.
+"""
+
+from nova_lightsnap.db import api as db_api
+from nova_lightsnap.db import models
+
+# Rows that say something the compute does not know: an operation that
+# failed (kept so that the user sees why) or one that has not reached the
+# compute yet.
+_KEEP = (models.ERROR, models.CREATING)
+
+
+def _set_ids(project_id, context):
+    return {s.name: s.id
+            for s in db_api.snapshot_set_list(project_id, context=context)}
+
+
+def snapshot_values(data, set_ids):
+    return dict(state=models.STORED if data.get('stored')
+                else models.AVAILABLE,
+                progress=100, error=None,
+                quiesced=bool(data.get('quiesced')),
+                size=data.get('size'),
+                set_id=set_ids.get(data.get('set')))
+
+
+def apply_instance(uuid, data, context=None):
+    """Write a compute ``Instance`` dict into the instance's rows."""
+    ctx = context if context is not None else db_api.RequestContext()
+    with db_api.writer(ctx):
+        row = db_api.instance_get(uuid, context=ctx)
+        db_api.instance_update(
+            uuid, context=ctx,
+            light_snapshot_enable=bool(data.get('enabled')),
+            snapshot_store=bool(data.get('store')),
+            snapshot_committed=bool(data.get('committed')),
+            snapshot_index=max(row.snapshot_index,
+                               int(data.get('snapshot_index') or 0)),
+            root_index=int(data.get('root_index') or 0))
+        set_ids = _set_ids(row.project_id, ctx)
+        existing = {s.name: s for s in
+                    db_api.snapshot_list(uuid, context=ctx)}
+        names = set()
+        for snap in data.get('snapshots') or ():
+            names.add(snap['name'])
+            values = snapshot_values(snap, set_ids)
+            if snap['name'] in existing:
+                db_api.snapshot_update(uuid, snap['name'], context=ctx,
+                                       **values)
+            else:
+                db_api.snapshot_create(uuid, snap['name'], context=ctx,
+                                       **values)
+        for name, snap in existing.items():
+            if name not in names and snap.state not in _KEEP:
+                db_api.snapshot_delete(uuid, name, context=ctx)

@@ -1,0 +1,37 @@
+"""WSGI entry point for uwsgi or mod_wsgi:
+``nova_lightsnap.api.wsgi:application``.
+
+The configuration file is ``$LIGHTSNAP_API_CONFIG`` (default
+``/etc/lightsnap/lightsnap.conf``). The service starts on the first
+request, so importing this module has no side effects.
+"""
+
+import os
+import threading
+
+_LOCK = threading.Lock()
+_APPLICATION = None
+
+DEFAULT_CONFIG = '/etc/lightsnap/lightsnap.conf'
+
+
+def init_application(config_file=None):
+    from nova_lightsnap.api import config
+    from nova_lightsnap.api import deploy
+    from nova_lightsnap.cmd import api as cmd_api
+    from nova_lightsnap.db import api as db_api
+    config_file = config_file or os.environ.get('LIGHTSNAP_API_CONFIG',
+                                                DEFAULT_CONFIG)
+    conf = config.load([], default_config_files=[config_file])
+    cmd_api.check_schema(conf)
+    db_api.configure(conf)
+    return deploy.loadapp(conf)[0]
+
+
+def application(environ, start_response):
+    global _APPLICATION
+    if _APPLICATION is None:
+        with _LOCK:
+            if _APPLICATION is None:
+                _APPLICATION = init_application()
+    return _APPLICATION(environ, start_response)

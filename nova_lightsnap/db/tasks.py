@@ -1,0 +1,83 @@
+"""One long operation at a time per instance, claimed in the database.
+
+A claim is a single conditional UPDATE per instance (``... WHERE no task
+runs``), so two API workers, threads or processes racing for the same
+instance cannot both win: the database serialises the UPDATEs and the loser
+sees no row changed. A set claims all its instances in one transaction, all
+or none.
+
+A running task carries a heartbeat that its worker renews; a task whose
+heartbeat is older than ``stale_after`` seconds was left by a process that
+died and may be claimed again, so an instance never stays busy for ever.
+"""
+
+import datetime
+
+from oslo_utils import timeutils
+import sqlalchemy as sa
+
+from nova_lightsnap.db import api
+from nova_lightsnap.db import models
+
+
+class Busy(Exception):
+    pass
+
+
+def _table():
+    return models.Instance.__table__
+
+
+def claim(instance_uuids, task, stale_after, context=None):
+    """Mark ``task`` running on every instance, or raise Busy."""
+    table = _table()
+    now = timeutils.utcnow()
+    stale = now - datetime.timedelta(seconds=stale_after)
+    with api._writer(context) as session:
+        for uuid in instance_uuids:
+            result = session.execute(
+                table.update()
+                .where(table.c.instance_uuid == uuid)
+                .where(sa.or_(table.c.task_state.is_(None),
+                              table.c.task_state != models.TASK_RUNNING,
+                              table.c.task_heartbeat.is_(None),
+                              table.c.task_heartbeat < stale))
+                .values(task=task, task_state=models.TASK_RUNNING,
+                        task_progress=0, task_error=None,
+                        task_heartbeat=now, updated_at=now))
+            if result.rowcount != 1:
+                # Raising rolls back the claims already made in this
+                # transaction.
+                raise Busy('another operation is running on instance %s; '
+                           'wait for it to end and try again' % uuid)
+
+
+def heartbeat(instance_uuids, progress=None, context=None):
+    table = _table()
+    now = timeutils.utcnow()
+    values = {'task_heartbeat': now, 'updated_at': now}
+    if progress is not None:
+        values['task_progress'] = progress
+    with api._writer(context) as session:
+        session.execute(
+            table.update()
+            .where(table.c.instance_uuid.in_(list(instance_uuids)))
+            .where(table.c.task_state == models.TASK_RUNNING)
+            .values(**values))
+
+
+def finish(instance_uuids, error=None, context=None):
+    """End the task: cleared on success, kept with its error otherwise."""
+    table = _table()
+    now = timeutils.utcnow()
+    if error is None:
+        values = dict(task=None, task_state=None, task_progress=0,
+                      task_error=None, task_heartbeat=None)
+    else:
+        values = dict(task_state=models.TASK_ERROR, task_error=error,
+                      task_heartbeat=None)
+    with api._writer(context) as session:
+        session.execute(
+            table.update()
+            .where(table.c.instance_uuid.in_(list(instance_uuids)))
+            .values(updated_at=now, **values))

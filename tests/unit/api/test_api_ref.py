@@ -1,0 +1,47 @@
+"""docs/api-ref shows every example the functional tests record, and
+nothing else (the examples themselves are compared with the service's
+real answers by tests/functional/api/test_lifecycle.py)."""
+
+import json
+import os
+import re
+
+import testtools
+
+from nova_lightsnap.api import router
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__)))))
+REF = os.path.join(ROOT, 'docs', 'api-ref')
+
+
+class APIRefTest(testtools.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        with open(os.path.join(REF, 'index.rst')) as f:
+            self.text = f.read()
+        self.files = sorted(f[:-len('.json')] for f in os.listdir(
+            os.path.join(REF, 'examples')) if f.endswith('.json'))
+
+    def test_every_example_is_shown_once(self):
+        shown = re.findall(r'literalinclude:: examples/([\w-]+)\.json',
+                           self.text)
+        self.assertEqual(sorted(shown), self.files)
+        self.assertEqual(len(shown), len(set(shown)))
+
+    def test_every_route_is_documented(self):
+        for template, methods in router.ROUTE_DECLARATIONS.items():
+            if template in ('/', '/v1'):
+                continue
+            path = template.replace('{set_id}', '{id}')
+            for method in methods:
+                self.assertIn('``%s %s``' % (method, path), self.text)
+
+    def test_examples_are_requests_and_answers(self):
+        for name in self.files:
+            with open(os.path.join(REF, 'examples', name + '.json')) as f:
+                example = json.load(f)
+            self.assertEqual({'request', 'response'}, set(example), name)
+            self.assertTrue(example['request']['path'].startswith('/'))
+            self.assertIn(example['response']['status'], (200, 202), name)
