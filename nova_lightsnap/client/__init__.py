@@ -1,0 +1,21 @@
+"""A Python client of the lightsnap REST API (``lightsnap-api``)."""
+
+from nova_lightsnap.client.exceptions import BadRequest
+from nova_lightsnap.client.exceptions import ClientError
+from nova_lightsnap.client.exceptions import Conflict
+from nova_lightsnap.client.exceptions import ConnectionFailed
+from nova_lightsnap.client.exceptions import Forbidden
+from nova_lightsnap.client.exceptions import NotFound
+from nova_lightsnap.client.exceptions import OperationFailed
+from nova_lightsnap.client.exceptions import ServiceUnavailable
+from nova_lightsnap.client.exceptions import Unauthorized
+from nova_lightsnap.client.exceptions import WaitTimeout
+from nova_lightsnap.client.http import keystone_adapter
+from nova_lightsnap.client.http import noauth_adapter
+from nova_lightsnap.client.v1 import Client
+from nova_lightsnap.client.polling import wait
+
+__all__ = ['BadRequest', 'ClientError', 'Conflict', 'ConnectionFailed',
+           'Forbidden', 'NotFound', 'OperationFailed', 'ServiceUnavailable',
+           'Unauthorized', 'WaitTimeout', 'keystone_adapter',
+           'noauth_adapter', 'Client', 'wait']

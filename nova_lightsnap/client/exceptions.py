@@ -1,0 +1,86 @@
+"""Errors of the lightsnap REST API, as the client raises them.
+
+The API answers every failure with
+``{"error": {"code": 409, "title": "Conflict", "message": "..."}}``; the
+message is what the user must read (it says what to do), so it is kept
+whole in ``.message`` and is the ``str()`` of the exception.
+"""
+
+
+class ClientError(Exception):
+    """A request the API refused or could not serve.
+
+    ``status`` is the HTTP status (None when no answer arrived),
+    ``message`` the API's own message, ``request_id`` its
+    X-OpenStack-Request-Id (for the operator's logs).
+    """
+
+    status = None
+
+    def __init__(self, message, status=None, request_id=None):
+        super().__init__(message)
+        self.message = message
+        if status is not None:
+            self.status = status
+        self.request_id = request_id
+
+    def __str__(self):
+        return self.message
+
+
+class BadRequest(ClientError):
+    status = 400
+
+
+class Unauthorized(ClientError):
+    status = 401
+
+
+class Forbidden(ClientError):
+    status = 403
+
+
+class NotFound(ClientError):
+    status = 404
+
+
+class Conflict(ClientError):
+    status = 409
+
+
+class ServiceUnavailable(ClientError):
+    status = 503
+
+
+class ConnectionFailed(ClientError):
+    """No HTTP answer at all (refused, timed out, DNS)."""
+
+
+class OperationFailed(ClientError):
+    """A 202 operation ended in state ``error``; message is its error."""
+
+
+class WaitTimeout(ClientError):
+    """A 202 operation did not end within the time the caller allowed."""
+
+
+_BY_STATUS = {cls.status: cls for cls in (BadRequest, Unauthorized, Forbidden,
+                                          NotFound, Conflict,
+                                          ServiceUnavailable)}
+
+
+def from_response(status, body, request_id=None):
+    """The exception for an error answer; ``body`` is its parsed JSON or
+    its text when it was not JSON (a proxy's page, for instance)."""
+    message = None
+    if isinstance(body, dict):
+        err = body.get('error')
+        if isinstance(err, dict):
+            message = err.get('message') or err.get('title')
+        elif isinstance(err, str):
+            message = err
+    if not message:
+        text = body if isinstance(body, str) else ''
+        message = text.strip()[:500] or 'HTTP %d' % status
+    cls = _BY_STATUS.get(status, ClientError)
+    return cls(message, status=status, request_id=request_id)

@@ -1,0 +1,84 @@
+"""The HTTP side of the client: keystoneauth adapters and error mapping.
+
+Both deployments go through a keystoneauth1 Adapter, so retries, TLS,
+timeouts and logging are the same: with keystone the session carries a
+token and the endpoint comes from the catalog (service type
+``lightsnap``) unless overridden; in noauth mode the endpoint is given and
+the caller's identity travels in X-Project-Id, X-User-Id and X-Roles.
+"""
+
+from keystoneauth1 import adapter as ks_adapter
+from keystoneauth1 import exceptions as ks_exc
+from keystoneauth1 import noauth
+from keystoneauth1 import session as ks_session
+
+from nova_lightsnap.client import exceptions
+
+SERVICE_TYPE = 'lightsnap'
+USER_AGENT = 'nova-lightsnap-client'
+
+
+def keystone_adapter(session, endpoint=None, interface=None,
+                     region_name=None, **kwargs):
+    """An adapter on an authenticated keystoneauth session."""
+    return ks_adapter.Adapter(
+        session, service_type=SERVICE_TYPE, interface=interface,
+        region_name=region_name, endpoint_override=endpoint,
+        user_agent=USER_AGENT, **kwargs)
+
+
+def noauth_adapter(endpoint, project_id, user_id=None, roles=('member',),
+                   session=None, **kwargs):
+    """An adapter for an API run with ``[api] auth_strategy = noauth``."""
+    if not endpoint:
+        raise ValueError('noauth needs the endpoint URL of lightsnap-api')
+    if not project_id:
+        raise ValueError('noauth needs a project id (the X-Project-Id the '
+                         'API scopes every request to)')
+    if session is None:
+        session = ks_session.Session(auth=noauth.NoAuth(endpoint=endpoint))
+    headers = {'X-Project-Id': project_id,
+               'X-User-Id': user_id or project_id,
+               'X-Roles': ','.join(roles)}
+    return ks_adapter.Adapter(
+        session, endpoint_override=endpoint, additional_headers=headers,
+        user_agent=USER_AGENT, **kwargs)
+
+
+class Http:
+    """JSON requests with the API's errors raised as ClientError."""
+
+    def __init__(self, adapter, prefix='/v1'):
+        self.adapter = adapter
+        self.prefix = prefix
+
+    def request(self, method, path, body=None, params=None):
+        # Errors are mapped here, whatever the adapter's own raise_exc.
+        kwargs = {'headers': {'Accept': 'application/json'},
+                  'raise_exc': False}
+        if body is not None:
+            kwargs['json'] = body
+        if params:
+            kwargs['params'] = params
+        try:
+            resp = self.adapter.request(self.prefix + path, method, **kwargs)
+        except ks_exc.ConnectionError as exc:
+            raise exceptions.ConnectionFailed(
+                'cannot reach lightsnap-api: %s' % exc)
+        except ks_exc.EndpointNotFound as exc:
+            raise exceptions.ConnectionFailed(
+                'no lightsnap endpoint in the service catalog (%s); give '
+                'one with --os-lightsnap-endpoint' % exc)
+        request_id = resp.headers.get('X-OpenStack-Request-Id')
+        try:
+            data = resp.json() if resp.content else None
+        except ValueError:
+            data = resp.text
+        if resp.status_code >= 400:
+            raise exceptions.from_response(resp.status_code, data, request_id)
+        if resp.content and not isinstance(data, dict):
+            raise exceptions.ClientError(
+                'lightsnap-api answered %s %s with something that is not '
+                'a JSON object' % (method, path), status=resp.status_code,
+                request_id=request_id)
+        return data

@@ -1,0 +1,105 @@
+"""``openstack light ...`` (the real OSC, a subprocess) on a real
+lightsnap-api and real libvirt domains; every snapshot's data is read back
+after each step."""
+
+from tests.functional.osc import base
+
+
+class OpenStackLightTest(base.OSCTestCase):
+    extra_domains = 1
+
+    def test_snapshots_instance_flags_and_sets(self):
+        uuid = self.uuid
+        # Not enabled yet: the API's refusal is the command's error.
+        out, err = self.openstack('snapshot', 'create', uuid, '--name', 'x',
+                                  expect=1)
+        self.assertIn('light snapshots are not enabled on instance %s'
+                      % uuid, err)
+        self.openstack('instance', 'set', uuid, '--enable')
+        inst = self.json('instance', 'show', uuid)
+        self.assertEqual((True, False, base.PROJECT),
+                         (inst['enabled'], inst['daily'],
+                          inst['project_id']))
+
+        self.write_all()
+        snap = self.json('snapshot', 'create', uuid, '--name', 's1',
+                         '--quiesce', 'off', '--wait')
+        self.model.create('s1')
+        self.assertEqual(('s1', 'available'), (snap['name'], snap['state']))
+        self.write_all()
+        out, err = self.openstack('snapshot', 'create', uuid, '--name', 's2',
+                                  '--wait', '-f', 'value', '-c', 'state')
+        self.model.create('s2')
+        self.assertEqual('available\n', out)
+        self.assertIn('snapshot s2: available 100%', err)
+        self.write_all()
+        self.verify('after two creates')
+
+        listed = self.json('snapshot', 'list', uuid)
+        self.assertEqual(['s1', 's2'], [s['Name'] for s in listed])
+        self.assertEqual(['available'] * 2, [s['State'] for s in listed])
+        shown = self.json('snapshot', 'show', uuid, 's1')
+        self.assertEqual(uuid, shown['instance_uuid'])
+        # A duplicate name: refused with the API's message, nothing changes.
+        out, err = self.openstack('snapshot', 'create', uuid, '--name', 's1',
+                                  expect=1)
+        self.assertIn("instance %s already has a snapshot named 's1'" % uuid,
+                      err)
+        self.verify('after the refused duplicate')
+
+        # Another project sees nothing of it.
+        out, err = self.openstack('snapshot', 'list', uuid,
+                                  project='someone-else', expect=1)
+        self.assertIn(uuid, err)
+
+        snap = self.json('snapshot', 'revert', uuid, 's1', '--wait')
+        self.model.revert('s1')
+        self.assertEqual('available', snap['state'])
+        self.verify('after revert to s1')
+        self.write_all()
+
+        out, err = self.openstack('snapshot', 'delete', uuid, 's1', '--wait')
+        self.model.delete('s1')
+        self.assertEqual('', out)
+        self.assertIn('delete s1', err)
+        self.assertEqual(['s2'], [s['Name'] for s in self.json(
+            'snapshot', 'list', uuid)])
+        self.verify('after delete of s1')
+
+        self.openstack('instance', 'set', uuid, '--daily')
+        self.assertTrue(self.json('instance', 'show', uuid)['daily'])
+        rows = self.listing('instance', 'list')
+        self.assertIn(uuid, [r['UUID'] for r in rows])
+        self.assertEqual(1, [r['Snapshots'] for r in rows
+                             if r['UUID'] == uuid][0])
+
+        # A set over this domain and a second one.
+        other = self.others[0]
+        other_uuid = other.domain.UUIDString()
+        self.openstack('instance', 'set', other_uuid, '--enable')
+        other.write('vda', 3, 77)
+        self.write_all()
+        created = self.json('set', 'create', 'dev', '--instance', uuid,
+                            '--instance', other_uuid, '--quiesce', 'off',
+                            '--wait')
+        self.model.create('dev')
+        self.assertEqual('available', created['state'])
+        self.assertEqual(sorted([uuid, other_uuid]),
+                         sorted(created['instances']))
+        self.assertIn('dev', [s['Name'] for s in self.json('set', 'list')])
+        self.write_all()
+        other.write('vda', 3, 78)
+        self.verify('after set create')
+
+        restored = self.json('set', 'restore', 'dev', '--wait')
+        self.model.revert('dev')
+        self.assertEqual('available', restored['state'])
+        self.verify('after set restore')
+        other.flush()
+        live = other.disks()['vda'].active.ref
+        self.assertEqual([], other.mismatches(live, {3: 77}, 4))
+
+        self.openstack('set', 'delete', str(created['id']), '--wait')
+        self.model.delete('dev')
+        self.verify('after set delete')
+        self.openstack('set', 'show', 'dev', expect=1)
