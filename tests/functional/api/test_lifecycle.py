@@ -157,6 +157,30 @@ class LifecycleTests(object):
         self.assertEqual(404, self.client.get(
             self.inst(a2) + '/snapshots/before-upgrade')[0])
 
+        # With "store" (admin), a deleted snapshot stays, stored and
+        # revertible; deleting it again removes it for good.
+        admin = self.client.as_('project-a', 'admin')
+        self.assertEqual(200, admin.patch(self.inst(a1), {'store': True})[0])
+        self.create(a1, 's3')
+        self.assertEqual(202, self.client.delete(
+            self.inst(a1) + '/snapshots/s3')[0])
+        status, snap = self.wait_snapshot(a1, 's3')
+        self.assertEqual((200, 'stored'), (status, snap['snapshot']['state']))
+        self.verify_all('after storing s3')
+        self.assertEqual(202, self.client.post(
+            self.inst(a1) + '/snapshots/s3/revert', {})[0])
+        self.assertEqual('stored', self.wait_snapshot(a1, 's3')[1][
+            'snapshot']['state'])
+        a1.model.revert('s3')
+        self.verify_all('after reverting to the stored s3')
+        self.assertEqual(202, self.client.delete(
+            self.inst(a1) + '/snapshots/s3')[0])
+        self.assertEqual(404, self.wait_snapshot(a1, 's3')[0])
+        a1.model.delete('s3')
+        self.assertEqual(200, admin.patch(self.inst(a1),
+                                          {'store': False})[0])
+        self.verify_all('after deleting the stored s3')
+
         # Commit-all folds the rest back into the original images.
         self.use(a1)
         self.write_all()
