@@ -23,6 +23,17 @@ from nova_lightsnap.engine import sets
 from nova_lightsnap.engine import state as state_mod
 
 
+@contextlib.contextmanager
+def _domain_gone_is_not_found(uuid):
+    """A domain undefined while we look at it is simply not there."""
+    try:
+        yield
+    except libvirt.libvirtError as exc:
+        if exc.get_error_code() == libvirt.VIR_ERR_NO_DOMAIN:
+            raise errors.NotFound('no instance %s on this host' % uuid)
+        raise
+
+
 def check_uuid(value):
     try:
         if isinstance(value, str) and str(uuid_mod.UUID(value)) == value:
@@ -87,7 +98,7 @@ class InstanceOperations:
     def _running(self, uuid, op, need_enabled=True):
         """The instance's DomainSnapshots, with its job shown by progress()."""
         located = self.locator.locate(check_uuid(uuid), op)
-        with located.lock():
+        with located.lock(), _domain_gone_is_not_found(uuid):
             ds = self._open(uuid, op, located)
             if need_enabled:
                 st = ds.state_file.load()
@@ -132,8 +143,9 @@ class InstanceOperations:
     # -- operations ---------------------------------------------------------
 
     def get_instance(self, uuid):
-        ds = self._open(uuid, 'show')
-        return self._instance_view(uuid, ds.state_file.load())
+        with _domain_gone_is_not_found(uuid):
+            ds = self._open(uuid, 'show')
+            return self._instance_view(uuid, ds.state_file.load())
 
     def set_flags(self, uuid, enable=None, store=None):
         for value in (enable, store):
