@@ -9,10 +9,8 @@ when an instance is first seen), so nothing else races with it.
 from nova_lightsnap.db import api as db_api
 from nova_lightsnap.db import models
 
-# Rows that say something the compute does not know: an operation that
-# failed (kept so that the user sees why) or one that has not reached the
-# compute yet.
-_KEEP = (models.ERROR, models.CREATING)
+INTERRUPTED = ('the operation was interrupted (lightsnap-api stopped '
+               'while it ran); retry it')
 
 
 def _set_ids(project_id, context):
@@ -30,7 +28,8 @@ def snapshot_values(data, set_ids):
 
 
 def apply_instance(uuid, data, context=None):
-    """Write a compute ``Instance`` dict into the instance's rows."""
+    """Write a compute ``Instance`` dict into the instance's rows; the
+    caller holds the instance's task."""
     ctx = context if context is not None else db_api.RequestContext()
     with db_api.writer(ctx):
         row = db_api.instance_get(uuid, context=ctx)
@@ -56,5 +55,12 @@ def apply_instance(uuid, data, context=None):
                 db_api.snapshot_create(uuid, snap['name'], context=ctx,
                                        **values)
         for name, snap in existing.items():
-            if name not in names and snap.state not in _KEEP:
+            if name in names or snap.state == models.ERROR:
+                continue  # a failure stays, so that the user sees why
+            if snap.state == models.CREATING:
+                # Written only under the instance's task, which the caller
+                # holds now: its worker died before the compute took it.
+                db_api.snapshot_update(uuid, name, context=ctx,
+                                       state=models.ERROR, error=INTERRUPTED)
+            else:
                 db_api.snapshot_delete(uuid, name, context=ctx)

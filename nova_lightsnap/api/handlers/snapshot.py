@@ -16,10 +16,6 @@ from nova_lightsnap.db import tasks
 from nova_lightsnap.engine import errors as engine_errors
 from nova_lightsnap.engine import names
 
-# States from which an operation may start on a snapshot (error: a retry).
-SETTLED = (models.AVAILABLE, models.STORED, models.ERROR)
-
-
 def _check_name(name, what='snapshot name'):
     try:
         return names.check_snapshot_name(name, what)
@@ -84,7 +80,9 @@ def create(req, uuid):
                 db_api.snapshot_create(uuid, name, context=ctx,
                                        state=models.CREATING)
             else:
-                if old.state != models.ERROR:
+                # Under the claim nothing else runs on the instance: a row
+                # still "creating" was left by a worker that died.
+                if old.state not in (models.ERROR, models.CREATING):
                     raise db_api.Duplicate(
                         'instance %s already has a snapshot named %r'
                         % (uuid, name))
@@ -145,11 +143,9 @@ def _start(req, uuid, name, rule, op, state, call, apply, schema,
             tasks.claim([uuid], op, svc.conf.api.task_stale_after,
                         context=ctx)
             # Re-read under the claim: an operation that just ended may
-            # have changed it.
+            # have changed it. Any transitional state it still shows was
+            # left by a worker that died (nothing else runs now).
             snap = db_api.snapshot_get(uuid, name, context=ctx)
-            if snap.state not in SETTLED:
-                raise tasks.Busy('snapshot %r is %s; wait for it to end'
-                                 % (name, snap.state))
             db_api.snapshot_update(uuid, name, context=ctx, state=state,
                                    progress=0, error=None)
     except db_api.NotFound:

@@ -114,7 +114,7 @@ def get_set(req, set_id):
     return util.json_response(200, {'set': show(row.id)})
 
 
-def _start(req, set_id, rule, op, state, settled, call, apply):
+def _start(req, set_id, rule, op, state, call, apply):
     row = lookup.snapshot_set(req, set_id)
     policy.authorize(req, rule, row.project_id)
     util.extract_json(req, schemas.EMPTY)
@@ -132,10 +132,8 @@ def _start(req, set_id, rule, op, state, settled, call, apply):
         with db_api.writer(dbctx):
             tasks.claim(uuids, op, svc.conf.api.task_stale_after,
                         context=dbctx)
-            current = db_api.snapshot_set_get(row.id, context=dbctx)
-            if current.state not in settled:
-                raise tasks.Busy('snapshot set %r is %s'
-                                 % (row.name, current.state))
+            # The members' claims hold, so the set's own state cannot be
+            # another running operation's: any state may start this one.
             db_api.snapshot_set_update(row.id, context=dbctx, state=state,
                                        error=None)
     except tasks.Busy as exc:
@@ -161,8 +159,7 @@ def restore(req, set_id):
                                    state=models.AVAILABLE)
 
     return _start(req, set_id, 'lightsnap:sets:restore', 'set-restore',
-                  models.RESTORING, (models.AVAILABLE, models.ERROR),
-                  call, apply)
+                  models.RESTORING, call, apply)
 
 
 def delete(req, set_id):
@@ -180,5 +177,4 @@ def delete(req, set_id):
         db_api.snapshot_set_delete(row.id, context=ctx)
 
     return _start(req, set_id, 'lightsnap:sets:delete', 'set-delete',
-                  models.DELETING, (models.AVAILABLE, models.ERROR),
-                  call, apply)
+                  models.DELETING, call, apply)

@@ -1,9 +1,11 @@
 """Long operations: claims, live progress, and a compute that does not
 answer (fake compute client; the real one is in tests/functional/api)."""
 
+import datetime
 import threading
 
 import oslo_messaging as messaging
+from oslo_utils import timeutils
 
 from nova_lightsnap.db import api as db_api
 from nova_lightsnap.db import tasks
@@ -100,6 +102,26 @@ class WorkerTest(base.APIUnitTestCase):
                                            {'name': 's1'})[0])
         snap, _ = self.wait_state('s1')
         self.assertEqual(('available', None), (snap['state'], snap['error']))
+
+
+    def test_a_worker_that_died_blocks_nothing_for_ever(self):
+        """What a killed lightsnap-api leaves: a running task with an old
+        heartbeat and snapshots still "creating"."""
+        self.conf.set_override('task_stale_after', 5, 'api')
+        long_ago = timeutils.utcnow() - datetime.timedelta(seconds=60)
+        db_api.instance_update(base.UUID_A, task='create',
+                               task_state='running',
+                               task_heartbeat=long_ago)
+        db_api.snapshot_create(base.UUID_A, 's0', state='creating')
+        db_api.snapshot_create(base.UUID_A, 's1', state='creating')
+        self.assertEqual(202, self.request('POST', self.path,
+                                           {'name': 's1'})[0])
+        snap, _ = self.wait_state('s1')
+        self.assertEqual('available', snap['state'])
+        # The other one never reached the compute: a failure to retry.
+        snap = self.request('GET', self.path + '/s0')[2]['snapshot']
+        self.assertEqual('error', snap['state'])
+        self.assertIn('retry it', snap['error'])
 
 
 class ClaimTest(base.APIUnitTestCase):
