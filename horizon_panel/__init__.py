@@ -1,0 +1,1 @@
+"""Horizon plugin: the "Light Snapshots" panel under Project > Compute."""

@@ -1,0 +1,51 @@
+"""How states and running operations look in the tables."""
+
+from django.template.defaultfilters import filesizeformat
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+BUSY_SNAPSHOT_STATES = ('creating', 'deleting', 'reverting', 'exporting')
+BUSY_SET_STATES = ('creating', 'restoring', 'deleting')
+
+
+def progress_bar(label, percent):
+    percent = max(0, min(100, int(percent or 0)))
+    return format_html(
+        '<div class="lightsnap-state">{label} {percent}%'
+        '<div class="progress" style="margin:0;min-width:8em">'
+        '<div class="progress-bar progress-bar-striped active" '
+        'role="progressbar" aria-valuenow="{percent}" aria-valuemin="0" '
+        'aria-valuemax="100" style="width: {percent}%"></div></div></div>',
+        label=label, percent=percent)
+
+
+def instance_state(instance):
+    task = instance.task or None
+    if task and instance.state == 'busy':
+        return progress_bar(task.get('op') or instance.state,
+                            task.get('progress'))
+    if task and task.get('error'):
+        return format_html('{} ({})', instance.state, task['error'])
+    return instance.state
+
+
+def snapshot_state(snapshot):
+    if snapshot.state in BUSY_SNAPSHOT_STATES:
+        return progress_bar(snapshot.state, snapshot.progress)
+    if snapshot.state == 'error' and snapshot.error:
+        return format_html('error ({})', snapshot.error)
+    return snapshot.state
+
+
+def set_state(snapshot_set):
+    if snapshot_set.state == 'error' and snapshot_set.error:
+        return format_html('error ({})', snapshot_set.error)
+    return snapshot_set.state
+
+
+def yes_no(value):
+    return _('Yes') if value else _('No')
+
+
+def size(snapshot):
+    return filesizeformat(snapshot.size or 0)

@@ -1,0 +1,15 @@
+"""The API's own message in the Horizon message, not in a hidden detail."""
+
+import sys
+
+from horizon import exceptions
+
+from horizon_panel import exceptions as ls_exc
+
+
+def handle(request, message, **kwargs):
+    exc = sys.exc_info()[1]
+    if isinstance(exc, ls_exc.ApiError):
+        message = '%s %%(exc)s' % str(message).replace('%', '%%')
+        kwargs.setdefault('details', '')
+    return exceptions.handle(request, message, **kwargs)

@@ -1,0 +1,250 @@
+"""The Horizon panel end to end: a real Horizon, a real lightsnap-api, a
+real libvirt domain, and headless Chromium clicking through the panel.
+
+Horizon logs in against tests.support.keystone (a keystone v3 stand-in
+whose catalog points 'lightsnap' at the API); the API runs embedded with
+SQLite and noauth, trusting the X-Project-Id/X-User-Id/X-Roles headers the
+panel sends with the token. After each click the domain's data is read
+back per snapshot (EngineTestCase.verify). The last run's screenshots are
+kept in $LIGHTSNAP_TEST_DIR/horizon-e2e/ and their paths printed.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+from testtools import content
+
+from tests.functional.api import base as api_base
+from tests.functional import base
+from tests.support import dbservers
+from tests.support import domains
+from tests.support import keystone
+
+CHROMIUM = '/usr/bin/chromium'
+USER, PASSWORD = 'demo', 'e2e-secret'
+UI_TIMEOUT = 45000  # ms: one operation on a TCG domain, with margin
+
+
+def _playwright():
+    try:
+        from playwright import sync_api
+    except ImportError:
+        return None
+    return sync_api
+
+
+class DashboardEndToEndTest(base.EngineTestCase):
+    disks = {'vda': 'file'}
+
+    def setUp(self):
+        super().setUp()
+        self.sync_api = _playwright()
+        if self.sync_api is None or not os.access(CHROMIUM, os.X_OK):
+            self.skipTest('needs playwright (pip) and chromium (Debian)')
+        self.uuid = self.vm.domain.UUIDString()
+        work = tempfile.mkdtemp(prefix='horizon-e2e-', dir=domains.TEST_DIR)
+        self.addCleanup(shutil.rmtree, work, True)
+        self.keystone = keystone.Keystone(USER, PASSWORD, 'e2e-project',
+                                          lightsnap_url=None)
+        self.project = self.keystone.project['id']
+        projects = os.path.join(work, 'projects.json')
+        with open(projects, 'w') as f:
+            json.dump({self.uuid: self.project}, f)
+        self.api = self.useFixture(api_base.APIServer(
+            work, 'sqlite:///' + os.path.join(work, 'api.sqlite'),
+            {'api': {'local_projects_file': projects,
+                     'state_dir': self.vm.state_dir,
+                     'export_dir': os.path.join(work, 'exports'),
+                     'job_timeout': '120'}}))
+        self.addOnException(self._logs)
+        self.keystone.lightsnap_url = 'http://127.0.0.1:%d' % self.api.port
+        server, self.keystone_url = keystone.serve(self.keystone)
+        self.addCleanup(server.server_close)
+        self.addCleanup(server.shutdown)
+        self.horizon_url = self._start_horizon(work)
+        # The last run's screenshots only: the directory does not grow.
+        self.shots = os.path.join(domains.TEST_DIR, 'horizon-e2e')
+        shutil.rmtree(self.shots, ignore_errors=True)
+        os.makedirs(self.shots)
+
+    def _start_horizon(self, work):
+        port = dbservers.free_port()
+        self.horizon_log = os.path.join(work, 'horizon.log')
+        env = dict(os.environ,
+                   LIGHTSNAP_HORIZON_KEYSTONE_URL=self.keystone_url + '/v3',
+                   LIGHTSNAP_HORIZON_STATE=os.path.join(work, 'horizon'),
+                   DJANGO_SETTINGS_MODULE='tests.support.horizon_settings')
+        top = os.path.dirname(os.path.dirname(os.path.dirname(
+            os.path.abspath(__file__))))
+        with open(self.horizon_log, 'w') as out:
+            proc = subprocess.Popen(
+                [sys.executable, '-m', 'tests.support.horizon_server',
+                 str(port)], cwd=top, env=env, stdout=out,
+                stderr=subprocess.STDOUT)
+        self.addCleanup(self._stop, proc)
+        url = 'http://127.0.0.1:%d' % port
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                self.fail('horizon exited: %s' % api_base.tail(
+                    self.horizon_log))
+            try:
+                urllib.request.urlopen(url + '/auth/login/', timeout=30)
+                return url
+            except OSError:
+                time.sleep(0.2)
+        self.fail('horizon did not answer: %s' % api_base.tail(
+            self.horizon_log))
+
+    @staticmethod
+    def _stop(proc):
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+    def _logs(self, exc_info):
+        self.addDetail('horizon-log', content.text_content(
+            api_base.tail(self.horizon_log)))
+        self.addDetail('api-log', content.text_content(self.api.output()))
+
+    # -- the browser ---------------------------------------------------
+
+    def shot(self, page, name):
+        path = os.path.join(self.shots, '%02d-%s.png' % (
+            len(os.listdir(self.shots)) + 1, name))
+        page.screenshot(path=path, full_page=True)
+        print('screenshot: %s' % path)
+        self.addDetailUniqueName('screenshot', content.text_content(path))
+        return path
+
+    def row_action(self, page, row, action_id):
+        """Clicks a row action, opening the row's drop-down if needed."""
+        action = row.locator('#' + action_id)
+        if not action.is_visible():
+            row.locator('.dropdown-toggle').click()
+        action.click()
+
+    def confirm(self, page):
+        page.locator('.modal-footer .btn-danger:visible').click()
+
+    def instance_idle(self):
+        """The API's task on the instance is over (the UI shows the
+        outcome; the data checks need the merge to be finished)."""
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            status, _h, body = self.api.client.request(
+                'GET', '/v1/instances/%s' % self.uuid, project=self.project)
+            self.assertEqual(200, status, body)
+            if body['instance']['state'] != 'busy':
+                return body['instance']
+            time.sleep(0.2)
+        self.fail('the instance stayed busy: %s' % body)
+
+    def test_take_revert_delete(self):
+        with self.sync_api.sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM,
+                                         args=['--no-sandbox'])
+            try:
+                self._drive(browser.new_page(
+                    viewport={'width': 1280, 'height': 720}))
+            finally:
+                browser.close()
+
+    def _drive(self, page):
+        expect = self.sync_api.expect
+        page.set_default_timeout(UI_TIMEOUT)
+        expect.set_options(timeout=UI_TIMEOUT)
+
+        page.goto(self.horizon_url +
+                  '/auth/login/?next=/project/lightsnap/')
+        page.fill('#id_username', USER)
+        page.fill('#id_password', PASSWORD)
+        page.click('#loginBtn')
+        page.wait_for_url('**/project/lightsnap/')
+        row = page.locator('#instances__row__%s' % self.uuid)
+        expect(row).to_contain_text('No')
+        expect(page.locator('.nav a[href="/project/lightsnap/"]')
+               .first).to_be_visible()
+
+        # Enable, then Take snapshot (modal form) of what was written.
+        self.row_action(page, row,
+                        'instances__row_%s__action_enable' % self.uuid)
+        expect(row.locator('td').nth(1)).to_have_text('Yes')
+        self.shot(page, 'enabled')
+        self.write_all()
+        self.row_action(page, row, 'instances__row_%s__action_'
+                        'take_snapshot' % self.uuid)
+        form = page.locator('#lightsnap_take_snapshot_form')
+        form.locator('#id_name').fill('s1')
+        form.locator('#id_quiesce').select_option('off')
+        form.locator('[type=submit]').click()
+        page.wait_for_url('**/project/lightsnap/instances/%s/'
+                          % self.uuid)
+        s1 = page.locator('#snapshots__row__s1')
+        expect(s1).to_contain_text('available')
+        self.model.create('s1')
+        self.instance_idle()
+        self.shot(page, 'taken')
+        self.verify('after Take snapshot s1')
+
+        # A second snapshot over new data, then Revert to s1.
+        self.write_all()
+        page.locator('#snapshots__action_take_snapshot').click()
+        form = page.locator('#lightsnap_take_snapshot_form')
+        form.locator('#id_name').fill('s2')
+        form.locator('#id_quiesce').select_option('off')
+        form.locator('[type=submit]').click()
+        s2 = page.locator('#snapshots__row__s2')
+        expect(s2).to_contain_text('available')
+        self.model.create('s2')
+        self.instance_idle()
+        self.write_all()
+        self.row_action(page, s1, 'snapshots__row_s1__action_revert')
+        self.confirm(page)
+        expect(page.locator('.alert-success')).to_contain_text(
+            'Reverting to snapshot')
+        self.model.revert('s1')
+        self.instance_idle()
+        expect(page.locator('#snapshots__row__s1')).to_contain_text(
+            'available')
+        self.shot(page, 'reverted')
+        self.verify('after Revert to s1')
+
+        # Delete s2: its row leaves the table once the merge is done.
+        s2 = page.locator('#snapshots__row__s2')
+        self.row_action(page, s2, 'snapshots__row_s2__action_delete')
+        self.confirm(page)
+        expect(page.locator('.alert-success')).to_contain_text(
+            'Deleting snapshot')
+        expect(page.locator('#snapshots__row__s2')).to_have_count(0)
+        self.model.delete('s2')
+        self.instance_idle()
+        self.shot(page, 'deleted')
+        self.verify('after Delete s2')
+
+        # An API refusal is a Horizon message, not an error page: s1
+        # exists already.
+        page.locator('#snapshots__action_take_snapshot').click()
+        form = page.locator('#lightsnap_take_snapshot_form')
+        form.locator('#id_name').fill('s1')
+        form.locator('#id_quiesce').select_option('off')
+        form.locator('[type=submit]').click()
+        expect(page.locator('.alert-danger')).to_contain_text(
+            'Unable to take the snapshot.')
+        expect(page.locator('.alert-danger')).to_contain_text("'s1'")
+        self.shot(page, 'refused')
+        self.verify('after the refused duplicate')
+
+        page.goto(self.horizon_url + '/project/lightsnap/')
+        row = page.locator('#instances__row__%s' % self.uuid)
+        expect(row.locator('td').nth(4)).to_have_text('1')
+        self.shot(page, 'instances')

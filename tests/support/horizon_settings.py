@@ -1,0 +1,62 @@
+"""Django settings of the Horizon that the panel's tests run.
+
+Horizon's own test settings, plus the panel's enabled files as an operator
+installs them. Installing means copying them into
+openstack_dashboard/local/enabled/; the tests must not write into the
+installed Horizon, so the enabled package's search path gets the panel's
+directory instead, which Horizon's discovery reads the same way.
+
+The end-to-end test serves this through a real HTTP server; it sets
+LIGHTSNAP_HORIZON_KEYSTONE_URL and LIGHTSNAP_HORIZON_STATE (a scratch
+directory) in the environment.
+"""
+
+import os
+
+import horizon_panel.enabled
+import openstack_dashboard.enabled
+
+_PANEL_ENABLED = os.path.dirname(horizon_panel.enabled.__file__)
+if _PANEL_ENABLED not in openstack_dashboard.enabled.__path__:
+    openstack_dashboard.enabled.__path__.append(_PANEL_ENABLED)
+
+from openstack_dashboard import theme_settings  # noqa: E402
+from openstack_dashboard.test import settings as _base  # noqa: E402
+
+# Horizon's test settings, name by name (what a star import would do).
+globals().update((k, v) for k, v in vars(_base).items() if k.isupper())
+
+# Django's test case opens the database even though Horizon stores nothing.
+DATABASES = {'default': {'ENGINE': 'django.db.backends.sqlite3',
+                         'NAME': ':memory:'}}
+# Horizon's test logging would replace the handlers of every other logger
+# of the test process (nova's, oslo's).
+LOGGING = {'version': 1, 'disable_existing_loggers': False}
+LOGGING_CONFIG = None
+
+_KEYSTONE = os.environ.get('LIGHTSNAP_HORIZON_KEYSTONE_URL')
+if _KEYSTONE:
+    _STATE = os.environ['LIGHTSNAP_HORIZON_STATE']
+    DEBUG = True
+    ROOT_URLCONF = 'openstack_dashboard.urls'
+    ALLOWED_HOSTS = ['127.0.0.1', 'localhost']
+    OPENSTACK_KEYSTONE_URL = _KEYSTONE
+    AVAILABLE_REGIONS = []
+    OPENSTACK_KEYSTONE_MULTIDOMAIN_SUPPORT = False
+    OPENSTACK_KEYSTONE_DEFAULT_DOMAIN = 'Default'
+    STATIC_ROOT = os.path.join(_STATE, 'static')
+    COMPRESS_ROOT = STATIC_ROOT
+    # Horizon's SCSS compiled on the first page (as a deployment's
+    # settings do), so the screenshots show the real look.
+    COMPRESS_PRECOMPILERS = (
+        ('text/scss', 'horizon.utils.scss_filter.ScssFilter'),)
+    STATICFILES_DIRS = theme_settings.get_theme_static_dirs(
+        _base.AVAILABLE_THEMES, _base.THEME_COLLECTION_DIR,
+        _base.ROOT_PATH) + _base.STATICFILES_DIRS
+    COMPRESS_ENABLED = False
+    COMPRESS_OFFLINE = False
+    SESSION_ENGINE = 'django.contrib.sessions.backends.signed_cookies'
+    SECRET_KEY = 'lightsnap-e2e-not-secret'
+    POLICY_CHECK_FUNCTION = None
+    # Rows in a transitional state refresh every half second, not 2.5 s.
+    _base.HORIZON_CONFIG['ajax_poll_interval'] = 500
