@@ -126,9 +126,9 @@ class DashboardEndToEndTest(base.EngineTestCase):
         self.addDetailUniqueName('screenshot', content.text_content(path))
         return path
 
-    def row_action(self, page, row, action_id):
+    def row_action(self, page, row, selector):
         """Clicks a row action, opening the row's drop-down if needed."""
-        action = row.locator('#' + action_id)
+        action = row.locator(selector)
         if not action.is_visible():
             row.locator('.dropdown-toggle').click()
         action.click()
@@ -177,11 +177,11 @@ class DashboardEndToEndTest(base.EngineTestCase):
 
         # Enable, then Take snapshot (modal form) of what was written.
         self.row_action(page, row,
-                        'instances__row_%s__action_enable' % self.uuid)
+                        '#instances__row_%s__action_enable' % self.uuid)
         expect(row.locator('td').nth(1)).to_have_text('Yes')
         self.shot(page, 'enabled')
         self.write_all()
-        self.row_action(page, row, 'instances__row_%s__action_'
+        self.row_action(page, row, '#instances__row_%s__action_'
                         'take_snapshot' % self.uuid)
         form = page.locator('#lightsnap_take_snapshot_form')
         form.locator('#id_name').fill('s1')
@@ -208,7 +208,7 @@ class DashboardEndToEndTest(base.EngineTestCase):
         self.model.create('s2')
         self.instance_idle()
         self.write_all()
-        self.row_action(page, s1, 'snapshots__row_s1__action_revert')
+        self.row_action(page, s1, '#snapshots__row_s1__action_revert')
         self.confirm(page)
         expect(page.locator('.alert-success')).to_contain_text(
             'Reverting to snapshot')
@@ -221,7 +221,7 @@ class DashboardEndToEndTest(base.EngineTestCase):
 
         # Delete s2: its row leaves the table once the merge is done.
         s2 = page.locator('#snapshots__row__s2')
-        self.row_action(page, s2, 'snapshots__row_s2__action_delete')
+        self.row_action(page, s2, '#snapshots__row_s2__action_delete')
         self.confirm(page)
         expect(page.locator('.alert-success')).to_contain_text(
             'Deleting snapshot')
@@ -248,3 +248,41 @@ class DashboardEndToEndTest(base.EngineTestCase):
         row = page.locator('#instances__row__%s' % self.uuid)
         expect(row.locator('td').nth(4)).to_have_text('1')
         self.shot(page, 'instances')
+        self._sets(page)
+
+    def _sets(self, page):
+        """Create a set over the instance, restore it, delete it."""
+        expect = self.sync_api.expect
+        page.locator('a[href$="?tab=lightsnap_tabs__sets"]').click()
+        self.write_all()
+        page.locator('#sets__action_create_set').click()
+        form = page.locator('#lightsnap_create_set_form')
+        form.locator('#id_name').fill('release')
+        form.locator('input[name=instances][value="%s"]' % self.uuid).check()
+        form.locator('#id_quiesce').select_option('off')
+        form.locator('[type=submit]').click()
+        row = page.locator('#sets tbody tr', has_text='release')
+        expect(row).to_contain_text('available')
+        self.model.create('release')  # the set's name on each member
+        self.instance_idle()
+        self.shot(page, 'set-created')
+        self.verify('after creating the set')
+
+        self.write_all()
+        self.row_action(page, row, '[value^="sets__restore_set__"]')
+        self.confirm(page)
+        expect(page.locator('.alert-success')).to_contain_text('Restoring set')
+        self.model.revert('release')
+        self.instance_idle()
+        self.verify('after restoring the set')
+
+        row = page.locator('#sets tbody tr', has_text='release')
+        self.row_action(page, row, '[value^="sets__delete__"]')
+        self.confirm(page)
+        expect(page.locator('.alert-success')).to_contain_text('Deleting set')
+        expect(page.locator('#sets tbody tr', has_text='release')
+               ).to_have_count(0)
+        self.model.delete('release')
+        self.instance_idle()
+        self.shot(page, 'set-deleted')
+        self.verify('after deleting the set')
