@@ -17,7 +17,6 @@ from horizon_panel import exceptions as ls_exc
 LOG = logging.getLogger(__name__)
 
 SERVICE_TYPE = 'lightsnap'
-QUIESCE_CHOICES = ('auto', 'required', 'off')
 
 
 class Instance(base.APIDictWrapper):

@@ -8,7 +8,6 @@ from horizon_panel.api import nova_names
 from horizon_panel.dashboards.project.lightsnap import display
 from horizon_panel.dashboards.project.lightsnap import errors
 
-INDEX_URL = 'horizon:project:lightsnap:index'
 DETAIL_URL = 'horizon:project:lightsnap:detail'
 
 

@@ -108,7 +108,6 @@ class CreateSetView(forms.ModalFormView):
     page_title = _('Create Snapshot Set')
     submit_label = _('Create Snapshot Set')
     submit_url = reverse_lazy('horizon:project:lightsnap:create_set')
-    success_url = reverse_lazy(INDEX_URL)
 
     def get_success_url(self):
         return reverse(INDEX_URL) + '?tab=lightsnap_tabs__sets'
