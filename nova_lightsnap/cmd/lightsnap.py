@@ -232,6 +232,11 @@ def main(argv=None):
         print('lightsnap: error: libvirt: %s' % exc.get_error_message(),
               file=sys.stderr)
         return 1
+    except OSError as exc:
+        # The engine names what it knows; anything else is still said
+        # in one line, not a traceback.
+        print('lightsnap: error: %s' % exc, file=sys.stderr)
+        return 1
     finally:
         for name, report in host.reports():
             print('lightsnap: %s: %s' % (name, report), file=sys.stderr)

@@ -316,6 +316,7 @@ class DomainSnapshots:
             self._report('finished the %s of %r that was interrupted'
                          % (journal['op'], journal['name']))
         elif not switched:
+            self._undefine_overlays(st, new)
             for ref in new.values():
                 images.remove(ref)
             self._report('rolled back the %s of %r that was interrupted; '
@@ -329,6 +330,19 @@ class DomainSnapshots:
         if journal.get('was_running') and not self._running():
             self.dom.create()
             self._report('started %s again' % self.name)
+
+    def _undefine_overlays(self, st, new):
+        """A revert cut between its defineXML and the domain's restart
+        leaves the definition on overlays that are about to go."""
+        if not self._running() or not self.dom.isPersistent():
+            return
+        defined = {d.target: d.active.ref for d in chain.parse_disks(
+            self._xml(inactive=True))}
+        back = {t: (st.disks[t].ref(st.disks[t].active),
+                    st.disks[t].formats[st.disks[t].active])
+                for t, ref in new.items() if defined.get(t) == ref}
+        if back:
+            self._redefine(back)
 
     def _defined(self):
         try:
@@ -376,17 +390,17 @@ class DomainSnapshots:
         target = step.target
         if not self.dom.blockJobInfo(target, 0):
             return
-        live = self._disks()[target]
-        if live.mirror and live.mirror['ready']:
-            self.dom.blockJobAbort(target,
-                                   libvirt.VIR_DOMAIN_BLOCK_JOB_ABORT_PIVOT)
-            self._report('pivoted the active commit of %s that was left '
-                         'ready' % target)
-            return
-        result = self.engine.watcher.wait(
-            self.dom, target, blockjob.ENDS, self.engine.job_timeout)
+        # An active commit never ends by itself: it is pivoted once ready,
+        # also when its process died before the copy caught up.
+        active = step.kind == planner.COMMIT_ACTIVE
+        result = self.engine.watcher.wait_end(
+            self.dom, target, self.engine.job_timeout, active=active,
+            ready=lambda: self._mirror_ready(target))
         if result is None:
             blockjob.cancel(self.dom, target)
+        elif active:
+            self._report('pivoted the active commit of %s that was left '
+                         'running' % target)
 
     # -- public operations ---------------------------------------------------
 

@@ -685,6 +685,14 @@ def connect_cached(host, volume, port=24007) -> Volume:
         return vol
 
 
+def forget_cached(host, volume, port=24007):
+    """Drop a cached connection that failed (a brick that went away and
+    came back on another port): the next call connects afresh. The old
+    handle is not finalized (glfs_fini could hang on a dead brick)."""
+    with _cache_lock:
+        _cache.pop((host, int(port), volume), None)
+
+
 def close_cached():
     """glfs_fini every cached connection now (slow) and forget them."""
     with _cache_lock:

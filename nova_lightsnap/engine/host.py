@@ -89,6 +89,9 @@ class Host:
 
     def domain(self, name):
         handle = domain.DomainSnapshots(self, self.lookup(name))
+        # Only handles with something to report are kept: a long-lived
+        # Host (a service) would otherwise grow with every operation.
+        self.opened = [h for h in self.opened if h.reports]
         self.opened.append(handle)
         return handle
 

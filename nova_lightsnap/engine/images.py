@@ -8,6 +8,8 @@ taken.
 """
 
 import contextlib
+import errno
+import functools
 import json
 import logging
 import os
@@ -63,6 +65,33 @@ def qemu_img(*args, progress=None):
     return out
 
 
+# What libgfapi says when its connection to a brick is gone or stale.
+_CONNECTION_ERRORS = frozenset((errno.ENOTCONN, errno.EIO, errno.ENOTDIR,
+                                errno.ESTALE, errno.EBADF,
+                                errno.ECONNREFUSED, errno.ETIMEDOUT))
+
+
+def _clear_errors(verb):
+    """OSError (a full disk, a gluster brick down) as the engine's error."""
+    def decorate(func):
+        @functools.wraps(func)
+        def wrapper(ref, *args, **kwargs):
+            try:
+                return func(ref, *args, **kwargs)
+            except OSError as exc:
+                if ref.kind == 'gluster' and exc.errno in _CONNECTION_ERRORS:
+                    from nova_lightsnap.engine import gfapi
+                    gfapi.forget_cached(ref.host, ref.volume, ref.port)
+                where = ('the gluster volume %s on %s' % (ref.volume,
+                                                         ref.host)
+                         if ref.kind == 'gluster' else ref.dirname)
+                raise errors.LightSnapError(
+                    'cannot %s %s: %s; check %s and retry'
+                    % (verb, ref.url, exc.strerror or exc, where)) from None
+        return wrapper
+    return decorate
+
+
 def _gluster_volume(ref):
     from nova_lightsnap.engine import gfapi
     return gfapi.connect_cached(ref.host, ref.volume, ref.port)
@@ -72,6 +101,7 @@ def _volume_path(ref):
     return '/' + ref.path
 
 
+@_clear_errors('look up')
 def exists(ref):
     if ref.kind == 'file':
         return os.path.lexists(ref.path)
@@ -88,6 +118,7 @@ def allocated(ref):
         return 0
 
 
+@_clear_errors('remove')
 def remove(ref):
     LOG.info('removing %s', ref.url)
     try:
@@ -95,10 +126,13 @@ def remove(ref):
             os.unlink(ref.path)
         else:
             _gluster_volume(ref).unlink(_volume_path(ref))
-    except FileNotFoundError:
-        pass
+    except OSError as exc:
+        # gfapi's errors are OSError with errno ENOENT, never the subclass.
+        if exc.errno != errno.ENOENT:
+            raise
 
 
+@_clear_errors('create')
 def create_overlay(ref, backing, backing_format, capacity):
     """A new empty qcow2 at ``ref`` on top of the sibling ``backing``."""
     if exists(ref):
@@ -143,6 +177,7 @@ def info(ref, backing_chain=False):
     return json.loads(qemu_img(*(args + [ref.url])))
 
 
+@_clear_errors('read the size of')
 def capacity(ref):
     """Virtual size of an image no domain is using right now."""
     if ref.kind == 'file':

@@ -17,6 +17,10 @@ from nova_lightsnap.engine import errors
 LOG = logging.getLogger(__name__)
 
 MODES = ('auto', 'required', 'off')
+# Seconds libvirt waits for the agent during a freeze or thaw. libvirt's
+# own default is to wait forever, and a hung agent (or fsfreeze hook) would
+# hang the snapshot with it.
+AGENT_TIMEOUT = 10
 
 
 def check_mode(mode):
@@ -39,6 +43,7 @@ def freeze(dom, mode):
         LOG.warning('domain %s has no guest agent channel: snapshot will '
                     'be crash-consistent, not quiesced', dom.name())
         return False
+    _agent_timeout(dom, AGENT_TIMEOUT)
     try:
         count = dom.fsFreeze()
     except libvirt.libvirtError as exc:
@@ -56,7 +61,23 @@ def freeze(dom, mode):
     return True
 
 
+def _agent_timeout(dom, seconds):
+    try:
+        dom.agentSetResponseTimeout(seconds, 0)
+    except (libvirt.libvirtError, AttributeError) as exc:
+        # libvirt < 5.10, or the domain went away: nothing to bound.
+        LOG.debug('agent timeout of %s not set: %s', dom.name(), exc)
+
+
 def thaw(dom, attempts=3):
+    """Thaw, retrying: an agent stuck in a freeze answers once it is done."""
+    try:
+        return _thaw(dom, attempts)
+    finally:
+        _agent_timeout(dom, libvirt.VIR_DOMAIN_AGENT_RESPONSE_TIMEOUT_BLOCK)
+
+
+def _thaw(dom, attempts):
     for attempt in range(attempts):
         try:
             dom.fsThaw()

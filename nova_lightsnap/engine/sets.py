@@ -36,6 +36,14 @@ def _parallel(func, items):
         return out
 
 
+def _partly(results):
+    """Busy when only running operations were in the way: retryable."""
+    excs = [exc for _, exc in results if exc is not None]
+    if all(isinstance(exc, errors.Busy) for exc in excs):
+        return errors.Busy
+    return errors.LightSnapError
+
+
 def _failures(results):
     return '; '.join('%s: %s' % (item.name, exc)
                      for item, exc in results if exc is not None)
@@ -83,7 +91,18 @@ def create(host, set_name, domain_names, quiesce_mode='auto',
                     raise errors.InvalidInput(
                         'domain %s already has a snapshot named %r'
                         % (m.name, set_name))
-            result = _take_all(members, set_name, quiesce_mode)
+            # Recorded first: a process killed half-way leaves a set that
+            # is listed as incomplete and can be deleted.
+            host.registry.save_set({
+                'name': set_name, 'created_at': domain_mod.now_iso(),
+                'incomplete': True,
+                'domains': [{'name': m.name, 'uuid': m.dom.uuid,
+                             'quiesced': False} for m in members]})
+            try:
+                result = _take_all(members, set_name, quiesce_mode)
+            except BaseException:
+                host.registry.remove_set(set_name)
+                raise
             result['elapsed'] = round(time.monotonic() - started, 3)
             host.registry.save_set(result)
             return result
@@ -160,14 +179,21 @@ def restore(host, set_name, open_domain=None):
     data, doms = _registered(host, set_name, open_domain)
     for dom in doms:
         if not any(s['name'] == set_name for s in dom.list()):
+            if data.get('incomplete'):
+                raise errors.NotFound(
+                    'snapshot set %r is incomplete: its creation was '
+                    'interrupted before domain %s took its snapshot; '
+                    'nothing was restored, delete the set'
+                    % (set_name, dom.name))
             raise errors.NotFound('domain %s no longer has the snapshot of '
                                   'set %r; nothing was restored'
                                   % (dom.name, set_name))
-    failed = _failures(_parallel(lambda d: d.revert(set_name), doms))
+    results = _parallel(lambda d: d.revert(set_name), doms)
+    failed = _failures(results)
     if failed:
-        raise errors.LightSnapError(
+        raise _partly(results)(
             'set %r restored only partly: %s; the set is intact, run '
-            '"lightsnap set restore %s" again' % (set_name, '; '.join(failed),
+            '"lightsnap set restore %s" again' % (set_name, failed,
                                                   set_name))
     return {'restored': set_name, 'domains': [d.name for d in doms]}
 
@@ -181,11 +207,12 @@ def delete(host, set_name, open_domain=None):
         except errors.NotFound:
             return {'deleted': None}
 
-    failed = _failures(_parallel(drop, doms))
+    results = _parallel(drop, doms)
+    failed = _failures(results)
     if failed:
-        raise errors.LightSnapError(
+        raise _partly(results)(
             'set %r deleted only partly: %s; run "lightsnap set delete %s" '
-            'again' % (set_name, '; '.join(failed), set_name))
+            'again' % (set_name, failed, set_name))
     host.registry.remove_set(set_name)
     return {'deleted': set_name, 'domains': [d.name for d in doms]}
 

@@ -137,11 +137,19 @@ class DomainState:
 
 def _write_atomically(path, text):
     tmp = '%s.tmp.%d' % (path, os.getpid())
-    with open(tmp, 'w') as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, 'w') as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        # A full or read-only file system: the old version stays whole.
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise errors.LightSnapError(
+            'cannot write %s: %s; it was left as it was, free some space '
+            'and retry' % (path, exc.strerror or exc)) from None
     dir_fd = os.open(os.path.dirname(path) or '.', os.O_RDONLY)
     try:
         os.fsync(dir_fd)

@@ -1,0 +1,77 @@
+"""A guest agent that hangs in the middle of a freeze, for real.
+
+The tiny guest's qemu-guest-agent is restarted (through guest-exec) with an
+fsfreeze hook that sleeps before the freeze, the way a hook that waits for
+a database to flush hangs. libvirt would wait for the agent forever; the
+engine bounds it, thaws once the agent answers again, and takes the
+snapshot unquiesced (``auto``) or refuses it (``required``).
+"""
+
+import time
+
+from nova_lightsnap.engine import errors
+from nova_lightsnap.engine import quiesce
+from tests.functional import test_quiesce
+from tests.support import guest
+
+AGENT_TIMEOUT = 3
+HOOK_SLEEP = 6  # longer than the agent timeout, shorter than the thaw tries
+
+HOOK = '#!/bin/sh\n[ "$1" = freeze ] && sleep %d\nexit 0\n' % HOOK_SLEEP
+RESTART_AGENT = (
+    'port=$(ls /dev/vport*p1 | head -1); pid=$(pidof qemu-ga); '
+    '(sleep 1; kill $pid; sleep 1; '
+    ' qemu-ga -m virtio-serial -p $port -t /run -F/hook) '
+    '</dev/null >/dev/null 2>&1 &')
+
+
+class AgentHangTest(test_quiesce.QuiesceTestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.patch(quiesce, 'AGENT_TIMEOUT', AGENT_TIMEOUT)
+        self.vm, self.host, agent = self.start_guest()
+        agent.sh("cat > /hook <<'EOF'\n%sEOF\nchmod 755 /hook" % HOOK)
+        agent.sh(RESTART_AGENT)
+        time.sleep(3)
+        self.agent = guest.GuestAgent(self.vm.domain)
+        self.agent.wait_ready(60)
+        self.assertIn('-F/hook', self.agent.sh(
+            'cat /proc/$(pidof qemu-ga)/cmdline | tr "\\0" " "'))
+        self.agent.sh('echo before > /data/f; sync')
+
+    def thawed_soon(self):
+        """The agent answers again, and the guest is not frozen."""
+        self.agent.wait_ready(60)
+        self.assertEqual('thawed', self.agent.freeze_status())
+        self.agent.sh('echo after > /data/g; sync')
+
+    def test_auto_takes_the_snapshot_unquiesced(self):
+        started = time.monotonic()
+        snap = self.host.domain(self.vm.name).create('a1', 'auto')
+        elapsed = time.monotonic() - started
+        self.assertFalse(snap['quiesced'])
+        # Bounded by the agent timeout and the thaw, not by the hook.
+        self.assertLess(elapsed, AGENT_TIMEOUT + HOOK_SLEEP + 15)
+        self.thawed_soon()
+        self.assertEqual(['a1'], [s['name'] for s in
+                                  self.host.domain(self.vm.name).list()])
+        # The crash-consistent snapshot holds the file written before it.
+        self.agent.sh('echo changed > /data/f; sync')
+        self.host.domain(self.vm.name).revert('a1')
+        agent = guest.GuestAgent(self.vm.domain)
+        agent.wait_ready(180)
+        self.assertEqual('before\n', agent.sh('cat /data/f'))
+
+    def test_required_is_refused_and_changes_nothing(self):
+        before = self.snapshot_of_everything(self.vm)
+        exc = self.assertRaises(errors.QuiesceFailed,
+                                self.host.domain(self.vm.name).create,
+                                'r1', 'required')
+        self.assertIn('could not freeze', str(exc))
+        self.thawed_soon()
+        self.assertEqual([], self.host.domain(self.vm.name).list())
+        after = self.snapshot_of_everything(self.vm)
+        self.assertEqual(before[1], after[1])
+        self.assertEqual([f for f in before[0] if 'lightsnap' not in f],
+                         [f for f in after[0] if 'lightsnap' not in f])

@@ -1,0 +1,93 @@
+"""Assisted volume snapshots (Cinder's remotefs sequence) under faults.
+
+libvirtd lost right after a merge or a switch was asked for (the proxy
+forwards the call, then drops the connection): the call ends in an error
+(Nova then tells Cinder ``error``), nothing the guest wrote is lost, and
+what the retry Cinder may send gets a clear answer.
+"""
+
+import os
+import time
+
+import libvirt
+
+from nova_lightsnap import volume_snapshots
+from nova_lightsnap.engine import blockjob
+from nova_lightsnap.engine import errors
+from tests.functional import test_cinder_remotefs
+from tests.functional.faults import proxy as px
+
+
+class AssistedFaultTest(test_cinder_remotefs.RemoteFSSequenceTest):
+    test_create_four_then_delete_middle_oldest_newest_last = None
+    test_hostile_names_are_refused_and_change_nothing = None
+
+    def setUp(self):
+        super().setUp()
+        os.makedirs(self.vm.state_dir, exist_ok=True)
+        self.proxy = px.LibvirtProxy(os.path.join(self.vm.state_dir,
+                                                  'libvirt-proxy.sock'))
+        self.addCleanup(self.proxy.close)
+        blockjob.start_event_loop()
+
+    def cut_nova(self):
+        """Nova's side through the proxy, on a connection of its own."""
+        conn = libvirt.open(self.proxy.uri)
+        self.addCleanup(_close, conn)
+        return (volume_snapshots.VolumeSnapshots(conn, job_timeout=60),
+                conn.lookupByName(self.vm.name))
+
+    def test_libvirtd_lost_during_an_intermediate_commit(self):
+        for i in (1, 2, 3):
+            self.write()
+            self.snapshot('s%d' % i)
+        self.write()
+        nova, dom = self.cut_nova()
+        self.proxy.arm(px.BLOCK_COMMIT, 'call', action='cut')
+        delete_info, file_to_delete = self.cinder.delete_info('s2')
+        self.assertRaises((errors.LightSnapError, libvirt.libvirtError),
+                          nova.delete, dom, self.volume_id, delete_info)
+        self.wait_no_job()
+        # libvirtd did the merge; Cinder, told "error", may retry it.
+        exc = self.assertRaises(errors.InvalidInput, self.nova.delete,
+                                self.vm.domain, self.volume_id, delete_info)
+        self.assertIn('is not in the backing chain', str(exc))
+        self.cinder.write_info()
+        self.cinder.remove(file_to_delete)
+        del self.expected['s2']
+        self.verify('after the merge that lost libvirtd')
+
+    def test_libvirtd_lost_during_the_switch(self):
+        self.write()
+        self.snapshot('s1')
+        self.write()
+        nova, dom = self.cut_nova()
+        self.proxy.arm(px.SNAPSHOT_CREATE_XML, 'call', action='cut')
+        new_file = '%s.s2' % self.cinder.root.basename
+        self.cinder.create_overlay(new_file)
+        self.assertRaises((errors.LightSnapError, libvirt.libvirtError),
+                          nova.create, dom, self.volume_id, new_file)
+        # The switch happened: a retried create is refused, the chain is
+        # Cinder's with new_file on top, nothing written is lost.
+        exc = self.assertRaises(errors.InvalidInput, self.nova.create,
+                                self.vm.domain, self.volume_id, new_file)
+        self.assertIn('already in the backing chain', str(exc))
+        self.cinder.info['s2'] = new_file
+        self.cinder.info['active'] = new_file
+        self.cinder.write_info()
+        self.expected['s2'] = dict(self.model.current['vdb'])
+        self.write()
+        self.verify('after the switch that lost libvirtd')
+
+    def wait_no_job(self):
+        deadline = time.monotonic() + 60
+        while self.vm.domain.blockJobInfo('vdb', 0):
+            self.assertLess(time.monotonic(), deadline)
+            time.sleep(0.2)
+
+
+def _close(conn):
+    try:
+        conn.close()
+    except libvirt.libvirtError:
+        pass
