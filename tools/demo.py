@@ -1,16 +1,23 @@
 """The lightsnap demo: a real guest, quiesced snapshots, delete, revert.
 
 Boots the tiny guest (Debian kernel, busybox, qemu-guest-agent) with a data
-disk it writes to, drives the ``lightsnap`` command as an operator would,
-and checks from inside the guest that every snapshot holds what the guest
-wrote before it. Run it with ``./run demo``.
+disk it writes to. Act one drives the ``lightsnap`` command as an operator
+of a plain libvirt host would; act two runs the embedded service
+(``lightsnap-api`` with SQLite and the local libvirt) and drives it with
+``openstack light`` as a user would. Each time it checks from inside the
+guest that every snapshot holds what the guest wrote before it. Run it
+with ``./run demo``.
 """
 
+import json
 import os
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 import time
+import urllib.request
 
 import libvirt
 
@@ -48,6 +55,80 @@ def check(what, got, want):
         raise SystemExit('demo failed: %s: got %r, want %r' % (what, got,
                                                                 want))
     say('verified: %s' % what)
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+class EmbeddedAPI:
+    """``lightsnap-api`` in its embedded default: SQLite, local libvirt."""
+
+    def __init__(self, uuid):
+        self.port = free_port()
+        self.url = 'http://127.0.0.1:%d' % self.port
+        self.conf = os.path.join(DEMO_DIR, 'lightsnap.conf')
+        projects = os.path.join(DEMO_DIR, 'projects.json')
+        with open(projects, 'w') as f:
+            json.dump({uuid: 'demo'}, f)
+        with open(self.conf, 'w') as f:
+            f.write('[DEFAULT]\nlog_file = %s\n'
+                    '[api]\nbind_host = 127.0.0.1\nbind_port = %d\n'
+                    'auth_strategy = noauth\nlocal_projects_file = %s\n'
+                    'state_dir = %s\nexport_dir = %s\n'
+                    '[database]\nconnection = sqlite:///%s\n'
+                    % (os.path.join(DEMO_DIR, 'api.log'), self.port,
+                       projects, STATE_DIR, os.path.join(DEMO_DIR, 'exp'),
+                       os.path.join(DEMO_DIR, 'lightsnap.sqlite')))
+        self.proc = None
+
+    def start(self):
+        run_tool('lightsnap-manage', '--config-file', self.conf, 'db',
+                 'sync')
+        say('$ lightsnap-api --config-file %s  (port %d)'
+            % (os.path.basename(self.conf), self.port))
+        self.proc = subprocess.Popen(
+            [os.path.join(BIN, 'lightsnap-api'), '--config-file',
+             self.conf], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(self.url + '/', timeout=2).read()
+                return
+            except OSError:
+                if self.proc.poll() is not None:
+                    break
+                time.sleep(0.2)
+        raise SystemExit('demo failed: lightsnap-api did not start; see %s'
+                         % os.path.join(DEMO_DIR, 'api.log'))
+
+    def stop(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            self.proc.wait(30)
+
+
+BIN = os.path.dirname(sys.executable)
+
+
+def run_tool(*args, show=True):
+    if show:
+        say('$ ' + ' '.join(args))
+    env = dict(os.environ, PYTHONWARNINGS='ignore')
+    proc = subprocess.run([os.path.join(BIN, args[0])] + list(args[1:]),
+                          capture_output=True, text=True, cwd=TOP, env=env)
+    if show:
+        for line in proc.stdout.splitlines():
+            print('    ' + line)
+        for line in proc.stderr.splitlines():
+            if 'percent' in line or '%' in line or 'rror' in line:
+                print('    ' + line)
+    if proc.returncode != 0:
+        raise SystemExit('demo failed: %s exited %d: %s'
+                         % (' '.join(args), proc.returncode, proc.stderr))
+    return proc.stdout
 
 
 def remove_old(conn):
@@ -133,9 +214,49 @@ def main():
     check('after commit-all: one image per disk, no backing chain',
           xml.count("<backingStore type="), 0)
 
+    act_two(conn, agent)
     remove_old(conn)
     shutil.rmtree(DEMO_DIR, ignore_errors=True)
     say('demo passed in %.0f s' % (time.monotonic() - START))
+
+
+def act_two(conn, agent):
+    """The same guest through the embedded service and ``openstack``."""
+    uuid = conn.lookupByName(NAME).UUIDString()
+    api = EmbeddedAPI(uuid)
+    api.start()
+    try:
+        osc = ('openstack', '--os-auth-type', 'none',
+               '--os-lightsnap-endpoint', api.url,
+               '--os-lightsnap-project-id', 'demo', 'light')
+        # The store is the operator's call (admin-only by default policy).
+        run_tool(*osc[:-1], '--os-lightsnap-roles', 'admin', 'light',
+                 'instance', 'set', uuid, '--enable', '--store')
+        for gen in ('a', 'b'):
+            agent.sh('echo api %s > /data/current.txt; sync' % gen)
+            say('guest wrote "api %s"' % gen)
+            run_tool(*osc, 'snapshot', 'create', uuid, '--name',
+                     'api-' + gen, '--quiesce', 'required', '--wait',
+                     '-f', 'value', '-c', 'name', '-c', 'state',
+                     '-c', 'quiesced')
+        agent.sh('echo api after > /data/current.txt; sync')
+        run_tool(*osc, 'snapshot', 'delete', uuid, 'api-a', '--wait')
+        listed = json.loads(run_tool(*osc, 'snapshot', 'list', uuid, '-f',
+                                     'json'))
+        states = {s['Name']: s['State'] for s in listed}
+        check('store on: the deleted api-a is kept, stored', states,
+              {'api-a': 'stored', 'api-b': 'available'})
+        run_tool(*osc, 'snapshot', 'revert', uuid, 'api-a', '--wait')
+        agent = boot(conn)
+        check('reverted to the stored api-a',
+              agent.sh('cat /data/current.txt'), 'api a\n')
+        run_tool(*osc, 'snapshot', 'revert', uuid, 'api-b', '--wait')
+        agent = boot(conn)
+        check('api-b is intact after the revert to api-a',
+              agent.sh('cat /data/current.txt'), 'api b\n')
+        run_tool(*osc, 'instance', 'show', uuid)
+    finally:
+        api.stop()
 
 
 if __name__ == '__main__':

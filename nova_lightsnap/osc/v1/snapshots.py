@@ -10,6 +10,10 @@ LIST_FIELDS = (('Name', 'name'), ('State', 'state'), ('Progress', 'progress'),
                ('Set', 'set_id'), ('Size', 'size'), ('Error', 'error'))
 
 
+# A revert or export leaves the snapshot as it was: kept, or stored.
+SETTLED = ('available', 'stored')
+
+
 def _instance_arg(parser):
     parser.add_argument('instance', metavar='<instance>',
                         help='UUID of the instance (server)')
@@ -59,7 +63,7 @@ class CreateSnapshot(command.ShowOne):
         snap = client.create_snapshot(args.instance, name=args.name,
                                       quiesce=args.quiesce)
         return common.show_columns(_follow(client, args, snap, 'snapshot',
-                                           until=('available', 'stored')))
+                                           until=SETTLED))
 
 
 class ListSnapshot(command.Lister):
@@ -124,7 +128,8 @@ class RevertSnapshot(command.ShowOne):
     def take_action(self, args):
         client = common.client(self.app)
         snap = client.revert_snapshot(args.instance, args.snapshot)
-        return common.show_columns(_follow(client, args, snap, 'revert to'))
+        return common.show_columns(_follow(client, args, snap, 'revert to',
+                                           until=SETTLED))
 
 
 class ExportSnapshot(command.ShowOne):
@@ -144,4 +149,5 @@ class ExportSnapshot(command.ShowOne):
     def take_action(self, args):
         client = common.client(self.app)
         snap = client.export_snapshot(args.instance, args.snapshot, args.file)
-        return common.show_columns(_follow(client, args, snap, 'export'))
+        return common.show_columns(_follow(client, args, snap, 'export',
+                                           until=SETTLED))

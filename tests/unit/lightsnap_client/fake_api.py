@@ -23,8 +23,11 @@ from nova_lightsnap.client import v1
 
 ENDPOINT = 'http://lightsnap.test:8799'
 
-DONE_STATE = {'creating': 'available', 'reverting': 'available',
-              'exporting': 'available', 'deleting': None,
+# What a snapshot becomes when its operation ends; PREVIOUS: as before it
+# (a revert or export of a stored snapshot leaves it stored).
+PREVIOUS = object()
+DONE_STATE = {'creating': 'available', 'reverting': PREVIOUS,
+              'exporting': PREVIOUS, 'deleting': None,
               'restoring': 'available'}
 
 
@@ -85,6 +88,7 @@ class FakeAPI:
             raise Error(409, 'Conflict', 'another operation runs on '
                                          'instance %s; try again later'
                         % uuid)
+        snap['before'] = snap['state']
         snap['state'] = state
         snap['progress'] = 0
         self.ops[(uuid, snap['name'])] = self.steps
@@ -107,6 +111,8 @@ class FakeAPI:
             snap['state'], snap['error'] = 'error', failure
         elif DONE_STATE[snap['state']] is None:
             del self.snapshots[uuid][name]
+        elif DONE_STATE[snap['state']] is PREVIOUS:
+            snap['state'] = snap['before']
         else:
             snap['state'] = DONE_STATE[snap['state']]
 

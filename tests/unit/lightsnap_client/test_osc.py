@@ -106,6 +106,12 @@ class SnapshotCommandsTest(CommandTest):
                                 '--wait')
         self.assertEqual('the guest did not stop', str(exc))
 
+    def test_revert_wait_ends_on_a_stored_snapshot(self):
+        self.api.add_snapshot(self.uuid, 's1', state='stored')
+        out = self.run_cmd(snapshots.RevertSnapshot, self.uuid, 's1',
+                           '--wait', '-f', 'json')
+        self.assertEqual('stored', json.loads(out)['state'])
+
     def test_export_needs_file(self):
         self.assertRaises(SystemExit, self.parse, snapshots.ExportSnapshot,
                           self.uuid, 's1')
