@@ -117,8 +117,13 @@ def run_tool(*args, show=True):
     if show:
         say('$ ' + ' '.join(args))
     env = dict(os.environ, PYTHONWARNINGS='ignore')
-    proc = subprocess.run([os.path.join(BIN, args[0])] + list(args[1:]),
-                          capture_output=True, text=True, cwd=TOP, env=env)
+    try:
+        proc = subprocess.run([os.path.join(BIN, args[0])] + list(args[1:]),
+                              capture_output=True, text=True, cwd=TOP,
+                              env=env, timeout=600)
+    except subprocess.TimeoutExpired:
+        raise SystemExit('demo failed: %s did not end within 600 s'
+                         % ' '.join(args))
     if show:
         for line in proc.stdout.splitlines():
             print('    ' + line)
@@ -260,4 +265,6 @@ def act_two(conn, agent):
 
 
 if __name__ == '__main__':
+    # A stopped demo still stops the lightsnap-api it started.
+    signal.signal(signal.SIGTERM, lambda *a: sys.exit('demo stopped'))
     main()
