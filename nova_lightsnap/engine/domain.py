@@ -483,8 +483,15 @@ class DomainSnapshots:
                              'next lightsnap operation on %s finishes or '
                              'rolls it back' % (prepared.name, self.name))
                 return
-        for ref in prepared.overlays.values():
-            images.remove(ref)
+        try:
+            for ref in prepared.overlays.values():
+                images.remove(ref)
+        except errors.LightSnapError as exc:
+            # Keep the journal, and the caller's own error in front.
+            self._report('the overlays of %r are left (%s); the next '
+                         'lightsnap operation on %s removes them'
+                         % (prepared.name, exc, self.name))
+            return
         st.journal = None
         self._save(st)
 
