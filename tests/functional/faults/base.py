@@ -64,7 +64,8 @@ class FaultTestCase(base.EngineTestCase):
             proc.kill()
         proc.communicate()
 
-    def wait_hit(self, trap, proc, timeout=60):
+    # Generous waits: on a loaded machine the CLI takes seconds to start.
+    def wait_hit(self, trap, proc, timeout=180):
         if not trap.hit.wait(timeout):
             proc.kill()
             out, err = proc.communicate()
@@ -100,7 +101,7 @@ class FaultTestCase(base.EngineTestCase):
                                 size // domains.REGION)):
             self.model.write(target, region, pattern)
 
-    def wait_job(self, target, timeout=60):
+    def wait_job(self, target, timeout=180):
         """Until ``virsh blockjob`` would show a job that has moved."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
