@@ -24,6 +24,8 @@ LOG = logging.getLogger(__name__)
 
 _UUID = re.compile('^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-'
                    '[0-9a-f]{12}$')
+_SET_ID = re.compile(r'^[1-9][0-9]{0,9}\Z')
+_MAX_SET_ID = 2 ** 31 - 1  # an Integer column on every backend
 ALL_PROJECTS = 'lightsnap:all_projects'
 
 
@@ -151,6 +153,10 @@ def require_enabled(row):
 
 def snapshot_set(req, set_id):
     try:
+        # Only the id as the API writes it: int() would also take " 1",
+        # "+1" or "\uff11", and a number no database column holds.
+        if not _SET_ID.match(set_id) or int(set_id) > _MAX_SET_ID:
+            raise ValueError(set_id)
         row = db_api.snapshot_set_get(int(set_id))
     except (ValueError, db_api.NotFound):
         raise errors.NotFound('no snapshot set %s in your project' % set_id)

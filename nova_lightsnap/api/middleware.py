@@ -32,7 +32,9 @@ class JSONErrors(object):
                 resp.headers['Allow'] = ', '.join(exc.allowed)
             return resp
         except Exception:
-            LOG.exception('%s %s failed', req.method, req.path_info)
+            # The raw path: decoding it may be what failed.
+            LOG.exception('%s %r failed', req.method,
+                          req.environ.get('PATH_INFO'))
             return util.json_response(500, errors.body(
                 500, 'internal error; see the log of lightsnap-api'))
 

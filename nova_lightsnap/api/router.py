@@ -47,15 +47,22 @@ ROUTES = [(_compile(t), methods) for t, methods in
 class Router(object):
 
     def __call__(self, req):
+        try:
+            path = req.path_info
+        except UnicodeDecodeError:
+            # No uuid, name or id is anything but UTF-8.
+            raise errors.NotFound('no resource at %s (the path is not '
+                                  'UTF-8)' % req.environ['PATH_INFO'].encode(
+                                      'latin-1').decode('utf-8', 'replace'))
         for pattern, methods in ROUTES:
-            match = pattern.match(req.path_info)
+            match = pattern.match(path)
             if not match:
                 continue
             handler = methods.get(req.method)
             if handler is None:
                 raise errors.MethodNotAllowed(
                     '%s is not allowed on %s; allowed: %s'
-                    % (req.method, req.path_info,
+                    % (req.method, path,
                        ', '.join(sorted(methods))), sorted(methods))
             return handler(req, **match.groupdict())
-        raise errors.NotFound('no resource at %s' % req.path_info)
+        raise errors.NotFound('no resource at %s' % path)

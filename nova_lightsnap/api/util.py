@@ -51,6 +51,9 @@ def extract_json(req, schema):
             data = json.loads(raw.decode('utf-8'))
         except (UnicodeDecodeError, ValueError) as exc:
             raise errors.BadRequest('the body is not valid JSON: %s' % exc)
+        except RecursionError:
+            raise errors.BadRequest('the body is not valid JSON: nested '
+                                    'too deeply')
     validator = jsonschema.Draft7Validator(schema)
     problems = sorted(validator.iter_errors(data),
                       key=lambda e: list(e.absolute_path))
