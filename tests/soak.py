@@ -1,8 +1,10 @@
-"""``./run soak``: the long create/delete soak on one running domain.
+"""``./run soak``: what cannot share the machine with the normal suite.
 
 Runs tests.functional.faults.test_soak with 1,000 cycles (or
-LIGHTSNAP_SOAK_CYCLES) and prints what it measured; the normal suite runs
-the same test with 30 cycles.
+LIGHTSNAP_SOAK_CYCLES) and prints what it measured (the normal suite runs
+the same test with 30 cycles), then restarts the host's libvirtd during a
+merge (tests.functional.faults.libvirtd_restart), which would cut the
+connections of any test running beside it.
 """
 
 import os
@@ -13,16 +15,20 @@ def main():
     os.environ.setdefault('LIGHTSNAP_SOAK_CYCLES', '1000')
     os.environ.setdefault('OS_NOVA_DISABLE_EVENTLET_PATCHING', '1')
     import testtools
+    from tests.functional.faults import libvirtd_restart
     from tests.functional.faults import test_soak
 
     case = test_soak.SoakTest('test_create_delete_cycles_under_writes')
+    restart = libvirtd_restart.LibvirtdRestartTest(
+        'test_restart_during_an_active_commit')
     result = testtools.TextTestResult(sys.stdout, failfast=True)
     result.startTestRun()
     case.run(result)
-    result.stopTestRun()
     details = case.getDetails()
     if 'soak' in details:
         print(details['soak'].as_text())
+    restart.run(result)
+    result.stopTestRun()
     return 0 if result.wasSuccessful() else 1
 
 

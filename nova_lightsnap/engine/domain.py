@@ -725,11 +725,25 @@ class DomainSnapshots:
 
     def _finish_step(self, st, step):
         dstate = st.disks[step.target]
+        if step.kind == planner.COMMIT:
+            self._rebase_branches(dstate, step)
         st.garbage.extend(dstate.ref(n) for n in step.removed)
         planner.apply(dstate, step, st.snapshots)
         st.journal = None
         self._save(st)
         self._empty_garbage(st)
+
+    def _rebase_branches(self, dstate, step):
+        """A live commit rewrites the backing name of the child in the live
+        chain only; a branch a revert left on the merged layer still names
+        it. Its content is the same in the base now. Idempotent, so a
+        recovered merge does it again safely."""
+        live = self._disks()[step.target] if self._running() else None
+        for child in dstate.children(step.top):
+            ref = dstate.ref(child)
+            if live is not None and live.find(ref) is not None:
+                continue
+            images.rebase_unsafe(ref, step.base, dstate.formats[step.base])
 
     def _offline_commit(self, st, step):
         dstate = st.disks[step.target]

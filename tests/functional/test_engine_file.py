@@ -31,6 +31,17 @@ class RunningFileDomainTest(scenarios.Scenarios, base.EngineTestCase):
         self.assertIn(planner.COMMIT_ACTIVE, self.kinds(steps))
         self.verify('after the active commit')
 
+    def test_a_branch_keeps_its_backing_when_its_base_is_merged_live(self):
+        # After the revert, a's layer is a branch off k's layer; deleting z
+        # merges k's layer into the root while the domain runs.
+        self.write_and_create('z', 'k', 'a')
+        self.revert('k')
+        self.write_all()
+        self.delete('z')
+        self.verify('after merging the branch point live')
+        self.revert('a')
+        self.verify('back on the branch')
+
     def test_transient_domain_revert_comes_back_running(self):
         vm = self.useFixture(base.domains.TestDomain(persistent=False))
         host = base.host_mod.Host(base.domains.URI, state_dir=vm.state_dir)
