@@ -4,7 +4,9 @@ Runs tests.functional.faults.test_soak with 1,000 cycles (or
 LIGHTSNAP_SOAK_CYCLES) and prints what it measured (the normal suite runs
 the same test with 30 cycles), then restarts the host's libvirtd during a
 merge (tests.functional.faults.libvirtd_restart), which would cut the
-connections of any test running beside it.
+connections of any test running beside it, and stops a gluster brick
+during a snapshot and a merge (tests.functional.faults.gluster_brick),
+whose timing needs a quiet machine.
 """
 
 import os
@@ -15,6 +17,7 @@ def main():
     os.environ.setdefault('LIGHTSNAP_SOAK_CYCLES', '1000')
     os.environ.setdefault('OS_NOVA_DISABLE_EVENTLET_PATCHING', '1')
     import testtools
+    from tests.functional.faults import gluster_brick
     from tests.functional.faults import libvirtd_restart
     from tests.functional.faults import test_soak
 
@@ -28,6 +31,8 @@ def main():
     if 'soak' in details:
         print(details['soak'].as_text())
     restart.run(result)
+    gluster_brick.GlusterBrickTest(
+        'test_brick_down_during_snapshot_and_merge').run(result)
     result.stopTestRun()
     return 0 if result.wasSuccessful() else 1
 

@@ -6,6 +6,10 @@ touches no other test's volume. Each gluster image touch costs 10-20 s
 here (libgfapi's teardown), hence one sequence: a clear error while the
 brick is down, the chain unchanged, nothing lost once it is back, and the
 retry works.
+
+Run by ``./run soak``, not the normal suite (no ``test_`` prefix): its
+timing (a merge at 1 MiB/s caught while libgfapi's slow set-up runs) does
+not hold on a machine busy with the suite's other worker.
 """
 
 import os
