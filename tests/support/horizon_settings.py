@@ -12,6 +12,7 @@ directory) in the environment.
 """
 
 import os
+import socket
 
 import horizon_panel.enabled
 import openstack_dashboard.enabled
@@ -22,6 +23,11 @@ if _PANEL_ENABLED not in openstack_dashboard.enabled.__path__:
 
 from openstack_dashboard import theme_settings  # noqa: E402
 from openstack_dashboard.test import settings as _base  # noqa: E402
+
+# Horizon's test settings set a 1-second default timeout on every socket of
+# the process; in a stestr worker that also runs our other tests it broke
+# connections that wait longer on purpose (a held libvirt call, RPC).
+socket.setdefaulttimeout(None)
 
 # Horizon's test settings, name by name (what a star import would do).
 globals().update((k, v) for k, v in vars(_base).items() if k.isupper())

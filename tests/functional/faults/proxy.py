@@ -132,6 +132,10 @@ class LibvirtProxy:
             except OSError:
                 return
             server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            # Blocking for good: other tests of the same process may have
+            # set a default timeout, and a held call must wait.
+            client.settimeout(None)
+            server.settimeout(None)
             server.connect(LIBVIRT_SOCK)
             with self._lock:
                 self._conns.append((client, server))
