@@ -20,7 +20,6 @@ from nova_lightsnap.engine import host as host_mod
 from nova_lightsnap.engine import images
 from nova_lightsnap.engine import names
 from nova_lightsnap.engine import sets
-from nova_lightsnap.engine import state as state_mod
 
 
 @contextlib.contextmanager
@@ -219,8 +218,7 @@ class InstanceOperations:
             for u in uuids:
                 stack.enter_context(located[u].lock())
             for u in uuids:
-                st = state_mod.StateFile(
-                    self._open(u, op, located[u]).state_file.path).load()
+                st = self._open(u, op, located[u]).state_file.load()
                 if st is None or not st.enabled:
                     raise errors.InvalidState(
                         'light snapshots are not enabled on instance %s; '
