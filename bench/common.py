@@ -96,7 +96,7 @@ class BenchDomain:
                            volume=domains.GLUSTER_VOLUME)
         self.ref = ref
         xml = domains.DOMAIN_XML.format(
-            name=self.name, memory=memory, os=os_xml,
+            name=self.name, uuid='', memory=memory, os=os_xml,
             disks=domains.disk_xml('vda', ref),
             extra=domains.AGENT_CHANNEL if agent else '')
         self.dom = self.conn.defineXML(xml)
