@@ -13,6 +13,7 @@ from oslo_config import cfg
 from oslo_db import options as db_options
 
 from nova_lightsnap.db import api as db_api
+from nova_lightsnap import keystone_opts
 
 API_GROUP = cfg.OptGroup(
     'api', title='lightsnap-api',
@@ -105,37 +106,14 @@ API_OPTS = [
 ]
 
 
-def _fresh(group):
-    # ConfigOpts keeps a shallow copy of a registered OptGroup, whose dict
-    # of options stays shared: the auth plugin's options that one
-    # ConfigOpts registers in [nova] would show up (required) in every
-    # later one. Each ConfigOpts gets groups of its own.
-    return cfg.OptGroup(group.name, title=group.title, help=group.help)
-
-
 def register_opts(conf):
-    conf.register_group(_fresh(API_GROUP))
+    conf.register_group(keystone_opts.fresh_group(API_GROUP))
     conf.register_opts(API_OPTS, group=API_GROUP.name)
     db_api.register_opts(conf)
-    conf.register_group(_fresh(NOVA_GROUP))
+    conf.register_group(keystone_opts.fresh_group(NOVA_GROUP))
     ks_loading.register_session_conf_options(conf, NOVA_GROUP.name)
     ks_loading.register_auth_conf_options(conf, NOVA_GROUP.name)
     ks_loading.register_adapter_conf_options(conf, NOVA_GROUP.name)
-
-
-def _nova_opts():
-    opts = (ks_loading.get_session_conf_options() +
-            ks_loading.get_auth_common_conf_options() +
-            ks_loading.get_adapter_conf_options())
-    # The password plugin's options, so the sample shows what a service
-    # user needs.
-    opts += ks_loading.get_auth_plugin_conf_options('password')
-    seen, unique = set(), []
-    for opt in opts:
-        if opt.dest not in seen:
-            seen.add(opt.dest)
-            unique.append(copy.deepcopy(opt))
-    return unique
 
 
 def _database_opts():
@@ -152,4 +130,5 @@ def _database_opts():
 
 def list_opts():
     database = _database_opts()
-    return [(API_GROUP, API_OPTS)] + database + [(NOVA_GROUP, _nova_opts())]
+    return [(API_GROUP, API_OPTS)] + database + [(NOVA_GROUP, keystone_opts.sample_opts(
+        ks_loading.get_adapter_conf_options()))]

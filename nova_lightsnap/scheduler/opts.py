@@ -9,6 +9,8 @@ import copy
 from keystoneauth1 import loading as ks_loading
 from oslo_config import cfg
 
+from nova_lightsnap import keystone_opts
+
 SCHEDULER_GROUP = cfg.OptGroup(
     'scheduler', title='Daily snapshots',
     help='When lightsnap-scheduler takes the daily snapshots and how many '
@@ -88,12 +90,9 @@ def _adapter_opts():
 
 
 def register_opts(conf):
-    # Copies: ConfigOpts keeps a group's options in the group object, so
-    # a shared one would carry the auth plugin options keystoneauth adds
-    # at load time into every other ConfigOpts.
-    conf.register_group(copy.deepcopy(SCHEDULER_GROUP))
+    conf.register_group(keystone_opts.fresh_group(SCHEDULER_GROUP))
     conf.register_opts(SCHEDULER_OPTS, group=SCHEDULER_GROUP.name)
-    conf.register_group(copy.deepcopy(API_GROUP))
+    conf.register_group(keystone_opts.fresh_group(API_GROUP))
     conf.register_opts(API_OPTS, group=API_GROUP.name)
     ks_loading.register_session_conf_options(conf, API_GROUP.name)
     ks_loading.register_auth_conf_options(conf, API_GROUP.name)
@@ -104,8 +103,5 @@ def list_opts():
     return [
         (SCHEDULER_GROUP, copy.deepcopy(SCHEDULER_OPTS)),
         (API_GROUP, copy.deepcopy(API_OPTS) +
-         ks_loading.get_session_conf_options() +
-         ks_loading.get_auth_common_conf_options() +
-         ks_loading.get_auth_plugin_conf_options('password') +
-         _adapter_opts()),
+         keystone_opts.sample_opts(_adapter_opts())),
     ]

@@ -1,0 +1,31 @@
+"""keystoneauth options of a service-user section, shared by the services.
+
+The API service reads one in ``[nova]`` (to look servers up), the
+scheduler in ``[lightsnap_api]`` (to call the API).
+"""
+
+import copy
+
+from keystoneauth1 import loading as ks_loading
+from oslo_config import cfg
+
+
+def fresh_group(group):
+    """A copy of ``group`` for one ConfigOpts.
+
+    ConfigOpts keeps a registered group's options in the group object, so
+    a shared one would carry the auth plugin options keystoneauth adds at
+    load time (required ones among them) into every other ConfigOpts.
+    """
+    return cfg.OptGroup(group.name, title=group.title, help=group.help)
+
+
+def sample_opts(adapter_opts):
+    """What the sample shows for such a section: session, auth, the
+    password plugin's options (what a service user needs) and the
+    adapter's."""
+    return [copy.deepcopy(opt) for opt in
+            ks_loading.get_session_conf_options() +
+            ks_loading.get_auth_common_conf_options() +
+            ks_loading.get_auth_plugin_conf_options('password') +
+            adapter_opts]
