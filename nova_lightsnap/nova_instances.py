@@ -293,8 +293,7 @@ class NovaInstances:
         st = load_state(instance)
         if st is None:
             return
-        store = os.path.join(instance_dir(instance),
-                             instance.uuid + domain_mod.STORE_SUFFIX)
+        store = domain_mod.store_dir(state_path(instance), instance.uuid)
         if CONF.lightsnap.keep_store_on_destroy and os.path.isdir(store):
             kept = os.path.join(CONF.instances_path, KEPT_DIR, instance.uuid)
             os.makedirs(os.path.dirname(kept), exist_ok=True)

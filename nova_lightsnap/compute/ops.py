@@ -58,13 +58,8 @@ class LocalLocator:
         self.host = host
 
     def locate(self, uuid, op):
-        try:
-            dom = self.host.conn.lookupByUUIDString(uuid)
-        except libvirt.libvirtError as exc:
-            if exc.get_error_code() == libvirt.VIR_ERR_NO_DOMAIN:
-                raise errors.NotFound('no instance %s on this host' % uuid)
-            raise
-        return Located(dom)
+        with _domain_gone_is_not_found(uuid):
+            return Located(self.host.conn.lookupByUUIDString(uuid))
 
 
 class InstanceOperations:

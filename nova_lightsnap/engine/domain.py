@@ -41,6 +41,13 @@ def overlay_name(root_basename, index):
     return '%s.ls%04d.qcow2' % (stem, index)
 
 
+def store_dir(state_path, uuid):
+    """``<uuid>.lightsnap-store/<snapshot>/<target>-<layer>`` beside the
+    metadata: one folder per domain, so domains sharing a directory never
+    touch each other's."""
+    return os.path.join(os.path.dirname(state_path), uuid + STORE_SUFFIX)
+
+
 def snapshot_xml(overlays):
     """``<domainsnapshot>`` naming a pre-created overlay for every disk."""
     parts = ['<domainsnapshot><disks>']
@@ -546,33 +553,10 @@ class DomainSnapshots:
             self._save(st)
             return st
 
-    def reinitialise(self):
-        """Start over on the disks as they are, keeping index and flags.
-
-        After a commit-all and a move (resize, migration) the metadata may
-        name a root image of another host or directory.
-        """
-        os.makedirs(os.path.dirname(self.state_file.path), exist_ok=True)
-        with self.state_file.locked(self.name, wait=self.lock_wait):
-            old = self.state_file.load()
-            st = self._adopt()
-            if old is not None:
-                st.next_index = old.next_index
-                st.root_index = old.root_index
-                st.enabled, st.store = old.enabled, old.store
-            self._save(st)
-            self.engine.registry.record_domain(self.uuid, self.name,
-                                               self.state_file.path)
-            return st
-
     # -- the store -----------------------------------------------------------
 
     def store_dir(self):
-        """``<uuid>.lightsnap-store/<snapshot>/<target>-<layer>`` beside the
-        metadata: one folder per domain, so domains sharing a directory
-        never touch each other's."""
-        return os.path.join(os.path.dirname(self.state_file.path),
-                            self.uuid + STORE_SUFFIX)
+        return store_dir(self.state_file.path, self.uuid)
 
     def _sync_store(self, st):
         """Hard-link each stored snapshot's current layer files.
