@@ -6,11 +6,21 @@ imported eventlet, which oslo.service's default backend does (the API's
 libraries pull it in). Patching here, before any test module is imported,
 puts oslo.service on native threads for the whole test process, whatever
 order the discovery imports the modules in.
+
+Importing nova.test sets oslo.log up with a handler on stdout, which in a
+stestr worker is the subunit stream: every record logged outside a test's
+own capture (tests.support.testcase, Nova's StandardLogging) became text in
+the run's output. It is imported here, once, and that handler dropped.
 """
 
+import importlib
+import logging
 import os
 
 if os.environ.get('OS_NOVA_DISABLE_EVENTLET_PATCHING'):
     from nova import monkey_patch
 
     monkey_patch.patch()
+
+importlib.import_module('nova.test')
+logging.getLogger().handlers[:] = [logging.NullHandler()]

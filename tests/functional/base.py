@@ -5,11 +5,10 @@ import json
 import os
 import random
 
-import testtools
-
 from nova_lightsnap.engine import host as host_mod
 from nova_lightsnap.engine import state as state_mod
 from tests.support import domains
+from tests.support import testcase
 
 REGIONS = 16
 
@@ -37,7 +36,7 @@ class Model:
         self.snaps.clear()
 
 
-class EngineTestCase(testtools.TestCase):
+class EngineTestCase(testcase.TestCase):
     disks = {'vda': 'file', 'vdb': 'file'}
     running = True
     timeout_seconds = 600

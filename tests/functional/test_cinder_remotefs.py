@@ -14,13 +14,12 @@ import os
 import tempfile
 import uuid
 
-import testtools
-
 from nova_lightsnap import volume_snapshots
 from nova_lightsnap.engine import errors
 from nova_lightsnap.engine import gfapi
 from tests.functional import base
 from tests.support import domains
+from tests.support import testcase
 
 REGIONS = 8
 
@@ -120,7 +119,7 @@ class FakeCinder:
                       if n.startswith(prefix) and not n.endswith('.info'))
 
 
-class RemoteFSSequenceTest(testtools.TestCase):
+class RemoteFSSequenceTest(testcase.TestCase):
     timeout_seconds = 1200
     kind = 'file'
     running = True

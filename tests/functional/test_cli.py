@@ -6,16 +6,15 @@ import os
 import subprocess
 import sys
 
-import testtools
-
 from nova_lightsnap.engine import state as state_mod
 from tests.support import domains
+from tests.support import testcase
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
 
 
-class CliTest(testtools.TestCase):
+class CliTest(testcase.TestCase):
     timeout_seconds = 600
 
     def setUp(self):

@@ -16,16 +16,11 @@ import subprocess
 import tempfile
 import threading
 import time
-import unittest
 import uuid
 
-try:
-    import testtools
-    _Base = testtools.TestCase
-except ImportError:  # pragma: no cover
-    _Base = unittest.TestCase
-
 from nova_lightsnap.engine import gfapi
+
+from tests.support import testcase
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GLUSTER_UP = os.path.normpath(os.path.join(HERE, '..', '..', 'tools',
@@ -60,7 +55,7 @@ def _gluster_up():
         _up_done = True
 
 
-class GfapiVolumeTest(_Base):
+class GfapiVolumeTest(testcase.TestCase):
 
     def setUp(self):
         super().setUp()
@@ -332,7 +327,3 @@ class GfapiVolumeTest(_Base):
         self.assertEqual(16 * MiB, info['virtual-size'])
         self.assertEqual('base.qcow2', info['backing-filename'])
         self.assertEqual('qcow2', info['backing-filename-format'])
-
-
-if __name__ == '__main__':
-    unittest.main()

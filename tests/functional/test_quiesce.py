@@ -2,16 +2,15 @@
 
 import json
 
-import testtools
-
 from nova_lightsnap.engine import domain as domain_mod
 from nova_lightsnap.engine import errors
 from nova_lightsnap.engine import host as host_mod
 from tests.support import domains
 from tests.support import guest
+from tests.support import testcase
 
 
-class QuiesceTestCase(testtools.TestCase):
+class QuiesceTestCase(testcase.TestCase):
     timeout_seconds = 600
 
     def start(self, **kwargs):

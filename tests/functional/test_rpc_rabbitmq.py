@@ -14,7 +14,6 @@ import time
 
 import fixtures
 import oslo_messaging as messaging
-import testtools
 
 from nova_lightsnap import rpc
 from nova_lightsnap.engine import errors
@@ -24,6 +23,7 @@ from nova_lightsnap.rpc import server
 from tests.support import dbservers
 from tests.support import rabbitmq
 from tests.support import rpc_backend
+from tests.support import testcase
 
 HOST = 'compute-1'
 UUID = '3e0c2a51-9f7d-4c1e-8b6a-5d4c3b2a1f0e'
@@ -31,7 +31,7 @@ CTXT = {'request_id': 'req-0b5e7a3c-1111-4222-8333-944455556666',
         'project_id': 'p1', 'user_id': 'u1', 'roles': ['member']}
 
 
-class RabbitMQRPCTest(testtools.TestCase):
+class RabbitMQRPCTest(testcase.TestCase):
 
     broker = None
     broker_error = None

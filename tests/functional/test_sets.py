@@ -1,17 +1,17 @@
 """Snapshot sets across several real domains, data verified."""
 
-import testtools
 
 from nova_lightsnap.engine import errors
 from nova_lightsnap.engine import host as host_mod
 from nova_lightsnap.engine import sets
 from tests.support import domains
 from tests.support import guest
+from tests.support import testcase
 
 REGIONS = 4
 
 
-class SnapshotSetTest(testtools.TestCase):
+class SnapshotSetTest(testcase.TestCase):
     timeout_seconds = 600
 
     def setUp(self):
@@ -87,7 +87,7 @@ class SnapshotSetTest(testtools.TestCase):
         self.assertRaises(errors.NotFound, sets.restore, self.host, 'nope')
 
 
-class QuiescedSetTest(testtools.TestCase):
+class QuiescedSetTest(testcase.TestCase):
     timeout_seconds = 600
 
     def test_guests_with_agents_are_frozen_together(self):

@@ -13,10 +13,10 @@ import time
 import uuid
 
 import libvirt
-import testtools
 from testtools import content
 
 from tests.support import guest
+from tests.support import testcase
 
 LIBVIRT_URI = 'qemu:///system'
 TEST_ROOT = '/var/lib/lightsnap-test'
@@ -24,7 +24,7 @@ GUEST_DIR = os.path.join(TEST_ROOT, 'guest')
 DOMAIN_PREFIX = 'lstest-guest-'
 
 
-class TinyGuestTest(testtools.TestCase):
+class TinyGuestTest(testcase.TestCase):
 
     def setUp(self):
         super(TinyGuestTest, self).setUp()

@@ -2,9 +2,9 @@
 
 import os
 
-import testtools
-
 from nova_lightsnap import chain
+
+from tests.support import testcase
 
 FIXTURES = os.path.join(os.path.dirname(__file__), 'fixtures')
 
@@ -14,7 +14,7 @@ def fixture(name):
         return handle.read()
 
 
-class ParseTest(testtools.TestCase):
+class ParseTest(testcase.TestCase):
 
     def test_live_file_chain_with_node_indices(self):
         disks = chain.parse_disks(fixture('live-file-2disks.xml'))
@@ -110,7 +110,7 @@ class ParseTest(testtools.TestCase):
             fixture('live-active-commit-ready.xml')))
 
 
-class ImageRefTest(testtools.TestCase):
+class ImageRefTest(testcase.TestCase):
 
     def test_gluster_url_quotes_the_path(self):
         ref = chain.ImageRef('gluster', 'dir/a b.qcow2', host='h', port=1,

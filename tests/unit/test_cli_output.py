@@ -2,9 +2,9 @@
 
 import io
 
-import testtools
-
 from nova_lightsnap.cmd import lightsnap
+
+from tests.support import testcase
 
 
 class FakeTerminal(io.StringIO):
@@ -12,7 +12,7 @@ class FakeTerminal(io.StringIO):
         return True
 
 
-class ProgressBarTest(testtools.TestCase):
+class ProgressBarTest(testcase.TestCase):
 
     def test_bar_on_a_terminal(self):
         out = FakeTerminal()
@@ -30,7 +30,7 @@ class ProgressBarTest(testtools.TestCase):
         self.assertEqual('', out.getvalue())
 
 
-class ParserTest(testtools.TestCase):
+class ParserTest(testcase.TestCase):
 
     def test_contract_commands_parse(self):
         parser = lightsnap.build_parser()

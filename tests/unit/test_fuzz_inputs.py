@@ -8,7 +8,6 @@ that stays inside the disk's own directory, or the engine's InvalidInput
 import os
 
 import fixtures
-import testtools
 from hypothesis import given
 from hypothesis import settings
 from hypothesis import strategies as st
@@ -19,6 +18,8 @@ from nova_lightsnap.engine import errors
 from nova_lightsnap.engine import names
 from nova_lightsnap.engine import state
 from nova_lightsnap import volume_snapshots as vs
+
+from tests.support import testcase
 
 MANY = settings(max_examples=400, deadline=None, database=None)
 
@@ -48,7 +49,7 @@ def _inside(name):
             '\0' not in name)
 
 
-class NameFuzzTest(testtools.TestCase):
+class NameFuzzTest(testcase.TestCase):
 
     @MANY
     @given(st.one_of(TEXT, ANY))
@@ -90,7 +91,7 @@ class NameFuzzTest(testtools.TestCase):
         self.assertTrue(_inside(domain.overlay_name(root, index)))
 
 
-class CinderInfoFuzzTest(testtools.TestCase):
+class CinderInfoFuzzTest(testcase.TestCase):
     """Nova's create_info and delete_info, as Cinder (or anyone) sends."""
 
     @MANY
@@ -144,7 +145,7 @@ CHAIN_NAMES = ['volume-1.qcow2', 'volume-1.snap-a', 'volume-1.snap-b',
                'volume-1.snap-c', 'volume-1.snap-d']
 
 
-class PlanDeleteFuzzTest(testtools.TestCase):
+class PlanDeleteFuzzTest(testcase.TestCase):
     """Any pair of names against a chain: a plan inside it, or a refusal."""
 
     def setUp(self):

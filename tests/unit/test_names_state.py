@@ -3,7 +3,6 @@
 import os
 import tempfile
 
-import testtools
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -13,8 +12,10 @@ from nova_lightsnap.engine import errors
 from nova_lightsnap.engine import names
 from nova_lightsnap.engine import state
 
+from tests.support import testcase
 
-class NamesTest(testtools.TestCase):
+
+class NamesTest(testcase.TestCase):
 
     def test_plain_names_pass(self):
         for name in ('s1', 'before-upgrade', 'daily.2026-11-21', 'A_b'):
@@ -54,7 +55,7 @@ class NamesTest(testtools.TestCase):
                          domain.overlay_name('vm-vda.qcow2', 12))
 
 
-class StateFileTest(testtools.TestCase):
+class StateFileTest(testcase.TestCase):
 
     def setUp(self):
         super().setUp()

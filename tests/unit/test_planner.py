@@ -1,10 +1,11 @@
 """Which layers go, and how: the planner on hand-made chains."""
 
-import testtools
 
 from nova_lightsnap.chain import ImageRef
 from nova_lightsnap.engine import planner
 from nova_lightsnap.engine import state
+
+from tests.support import testcase
 
 
 def disk(layers, active, target='vda'):
@@ -17,7 +18,7 @@ def disk(layers, active, target='vda'):
 LINEAR = {'base.qcow2': None, 'l1': 'base.qcow2', 'l2': 'l1', 'l3': 'l2'}
 
 
-class NextStepTest(testtools.TestCase):
+class NextStepTest(testcase.TestCase):
 
     def test_nothing_to_do_when_every_layer_is_named(self):
         d = disk(LINEAR, 'l3')
@@ -84,7 +85,7 @@ class NextStepTest(testtools.TestCase):
                          (step.kind, step.run))
 
 
-class ApplyTest(testtools.TestCase):
+class ApplyTest(testcase.TestCase):
 
     def test_commit_moves_names_and_children_to_the_survivor(self):
         d = disk(LINEAR, 'l3')

@@ -14,7 +14,6 @@ import time
 import fixtures
 import oslo_messaging as messaging
 from oslo_messaging.rpc import dispatcher
-import testtools
 
 from nova_lightsnap import rpc
 from nova_lightsnap.engine import errors
@@ -22,6 +21,7 @@ from nova_lightsnap.rpc import client
 from nova_lightsnap.rpc import endpoint
 from nova_lightsnap.rpc import server
 from tests.support import rpc_backend
+from tests.support import testcase
 
 HOST = 'compute-1'
 UUID = '8a1c7e2e-5b4f-4a36-9d0c-0f1e2d3c4b5a'
@@ -71,7 +71,7 @@ def answer(method, args, kwargs):
             'nested': {'sizes': [1, 2 ** 40], 'flag': True, 'none': None}}
 
 
-class RPCTest(testtools.TestCase):
+class RPCTest(testcase.TestCase):
 
     @classmethod
     def setUpClass(cls):

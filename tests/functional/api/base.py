@@ -23,6 +23,7 @@ from nova_lightsnap.engine import host as host_mod
 from tests.functional import base as fbase
 from tests.support import dbservers
 from tests.support import domains
+from tests.support import testcase
 
 BIN = os.path.dirname(sys.executable)
 START_TIMEOUT = 60
@@ -237,7 +238,7 @@ class APITestCase(fbase.EngineTestCase):
     def setUp(self):
         # Class-wide domains and server: only the per-test parts of
         # EngineTestCase.
-        testtools.TestCase.setUp(self)
+        testcase.TestCase.setUp(self)
         self.rng = random.Random(self.id())
         self._pattern = 0
         self.client = self.server.client

@@ -14,7 +14,6 @@ model of their data after each phase.
 import collections
 import json
 import os
-import sys
 import time
 
 from hypothesis import HealthCheck
@@ -329,4 +328,3 @@ class FuzzTest(base.APITestCase):
         summary = '\n'.join(lines)
         self.addDetail('fuzz-summary', base.testtools.content.text_content(
             summary))
-        sys.stdout.write(summary + '\n')

@@ -7,10 +7,10 @@ import os
 import fixtures
 from oslo_config import cfg
 import sqlalchemy as sa
-import testtools
 
 from nova_lightsnap.db import api
 from tests.support import dbservers
+from tests.support import testcase
 
 
 def make_conf(url):
@@ -54,7 +54,7 @@ class ServerMixin(object):
         return self.server.new_database()
 
 
-class DBTestCase(testtools.TestCase):
+class DBTestCase(testcase.TestCase):
 
     def setUp(self):
         super().setUp()

@@ -8,9 +8,10 @@ import sys
 
 import fixtures
 import sqlalchemy as sa
-import testtools
 
 from nova_lightsnap.db import migration
+
+from tests.support import testcase
 
 FIRST = 'b2d1c0a3e5f1'
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
@@ -18,7 +19,7 @@ TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
 SCRIPT = os.path.join(os.path.dirname(sys.executable), 'lightsnap-manage')
 
 
-class TestManage(testtools.TestCase):
+class TestManage(testcase.TestCase):
 
     def setUp(self):
         super().setUp()

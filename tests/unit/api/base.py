@@ -5,7 +5,6 @@ the real service is tested in tests/functional/api)."""
 import os
 
 import fixtures
-import testtools
 import webob
 
 from nova_lightsnap.api import config
@@ -14,6 +13,8 @@ from nova_lightsnap.api import policy
 from nova_lightsnap.api import servers
 from nova_lightsnap.db import api as db_api
 from nova_lightsnap.db import migration
+
+from tests.support import testcase
 
 UUID_A = '11111111-2222-4333-8444-555555555555'
 UUID_B = '11111111-2222-4333-8444-666666666666'
@@ -47,7 +48,7 @@ class FakeService(object):
                 'user_id': ctx.user_id, 'roles': list(ctx.roles)}
 
 
-class APIUnitTestCase(testtools.TestCase):
+class APIUnitTestCase(testcase.TestCase):
 
     auth_strategy = 'noauth'
     config_text = ''

@@ -6,16 +6,16 @@ import json
 import os
 import re
 
-import testtools
-
 from nova_lightsnap.api import router
+
+from tests.support import testcase
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__)))))
 REF = os.path.join(ROOT, 'docs', 'api-ref')
 
 
-class APIRefTest(testtools.TestCase):
+class APIRefTest(testcase.TestCase):
 
     def setUp(self):
         super().setUp()

@@ -7,17 +7,18 @@ import fixtures
 import libvirt
 from openstack import exceptions as sdk_exceptions
 from oslo_config import cfg
-import testtools
 
 from nova_lightsnap.api import policies
 from nova_lightsnap.api import policy
 from nova_lightsnap.api import servers
 
+from tests.support import testcase
+
 ETC = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.dirname(os.path.abspath(__file__))))), 'etc')
 
 
-class PolicyTest(testtools.TestCase):
+class PolicyTest(testcase.TestCase):
 
     def setUp(self):
         super().setUp()
@@ -86,7 +87,7 @@ U1 = 'aaaaaaaa-0000-4000-8000-000000000001'
 U2 = 'aaaaaaaa-0000-4000-8000-000000000002'
 
 
-class LocalServersTest(testtools.TestCase):
+class LocalServersTest(testcase.TestCase):
 
     def setUp(self):
         super().setUp()
@@ -146,7 +147,7 @@ class FakeCompute(object):
         return [FakeServer(U1, 'p1', 'cmp-3', 'vm')]
 
 
-class NovaServersTest(testtools.TestCase):
+class NovaServersTest(testcase.TestCase):
 
     def setUp(self):
         super().setUp()
@@ -173,7 +174,7 @@ class NovaServersTest(testtools.TestCase):
         self.assertRaises(servers.SourceError, self.source.get, U1)
 
 
-class NovaFromConfTest(testtools.TestCase):
+class NovaFromConfTest(testcase.TestCase):
 
     def test_unreachable_keystone_is_a_source_error(self):
         from nova_lightsnap.api import config

@@ -6,6 +6,7 @@ import oslo_messaging as messaging
 from nova_lightsnap.api import util
 from nova_lightsnap.api import schemas
 from nova_lightsnap.api import errors
+from tests.support import testcase
 from tests.unit.api import base
 
 
@@ -98,7 +99,7 @@ class FakeRequest(object):
         self.content_type = content_type
 
 
-class ValidationTest(base.testtools.TestCase):
+class ValidationTest(testcase.TestCase):
 
     def bad(self, schema, raw, words):
         exc = self.assertRaises(errors.BadRequest, util.extract_json,

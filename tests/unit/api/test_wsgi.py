@@ -4,16 +4,16 @@ $LIGHTSNAP_API_CONFIG on the first request, refusing an old schema."""
 import os
 
 import fixtures
-import testtools
 import webob
 
 from nova_lightsnap.api import wsgi
 from nova_lightsnap.db import api as db_api
 from nova_lightsnap.db import migration
+from tests.support import testcase
 from tests.unit.api import base
 
 
-class WSGITest(testtools.TestCase):
+class WSGITest(testcase.TestCase):
 
     def setUp(self):
         super().setUp()

@@ -19,6 +19,8 @@ import testtools
 from nova_lightsnap.engine import errors
 from nova_lightsnap import volume_snapshots
 
+from tests.support import testcase
+
 VOLUME_ID = '5b4b3d0c-5ae2-4b2c-9d4c-1f9b0a3c2e11'
 MIB = 1024 * 1024
 
@@ -38,7 +40,7 @@ def domain_xml(path):
 
 @testtools.skipUnless(shutil.which('qemu-img') and shutil.which('qemu-io'),
                       'needs qemu-img and qemu-io (qemu-utils)')
-class OfflineQemuImgTestCase(testtools.TestCase):
+class OfflineQemuImgTestCase(testcase.TestCase):
 
     def setUp(self):
         super().setUp()

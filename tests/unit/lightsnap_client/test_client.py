@@ -1,17 +1,17 @@
 """The client on the API's wire format (through the in-memory double)."""
 
 from keystoneauth1 import session as ks_session
-import testtools
 
 from nova_lightsnap import client as client_mod
 from nova_lightsnap.client import exceptions
 from nova_lightsnap.client import http as http_mod
 from nova_lightsnap.client import v1
 from nova_lightsnap.client import polling
+from tests.support import testcase
 from tests.unit.lightsnap_client import fake_api
 
 
-class ClientTest(testtools.TestCase):
+class ClientTest(testcase.TestCase):
 
     def setUp(self):
         super().setUp()
@@ -101,7 +101,7 @@ class ClientTest(testtools.TestCase):
                           '')
 
 
-class FromResponseTest(testtools.TestCase):
+class FromResponseTest(testcase.TestCase):
 
     def test_api_error_body(self):
         exc = exceptions.from_response(
@@ -118,7 +118,7 @@ class FromResponseTest(testtools.TestCase):
         self.assertEqual('HTTP 500', exceptions.from_response(500, '').message)
 
 
-class WaitTest(testtools.TestCase):
+class WaitTest(testcase.TestCase):
 
     def setUp(self):
         super().setUp()

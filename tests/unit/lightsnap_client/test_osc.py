@@ -6,7 +6,6 @@ from unittest import mock
 
 import fixtures
 from osc_lib import exceptions as osc_exc
-import testtools
 
 from nova_lightsnap import client as client_mod
 from nova_lightsnap.osc import plugin
@@ -14,10 +13,11 @@ from nova_lightsnap.osc import progress
 from nova_lightsnap.osc.v1 import instances
 from nova_lightsnap.osc.v1 import sets
 from nova_lightsnap.osc.v1 import snapshots
+from tests.support import testcase
 from tests.unit.lightsnap_client import fake_api
 
 
-class CommandTest(testtools.TestCase):
+class CommandTest(testcase.TestCase):
 
     def setUp(self):
         super().setUp()
@@ -205,7 +205,7 @@ class SetCommandsTest(CommandTest):
         self.assertEqual([self.uuid], rows[0]['Instances'])
 
 
-class ProgressTest(testtools.TestCase):
+class ProgressTest(testcase.TestCase):
 
     def test_tty_rewrites_one_line(self):
         stream = io.StringIO()
@@ -219,7 +219,7 @@ class ProgressTest(testtools.TestCase):
                          '\rdelete s1: deleting 100%\n', stream.getvalue())
 
 
-class PluginTest(testtools.TestCase):
+class PluginTest(testcase.TestCase):
 
     def instance(self, auth_type='none', **config):
         inst = mock.Mock()

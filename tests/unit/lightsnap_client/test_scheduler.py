@@ -3,9 +3,8 @@
 import datetime
 import threading
 
-import testtools
-
 from nova_lightsnap.scheduler import daily
+from tests.support import testcase
 from tests.unit.lightsnap_client import fake_api
 
 UTC = datetime.timezone.utc
@@ -34,7 +33,7 @@ def at(*args):
     return datetime.datetime(*args, tzinfo=UTC)
 
 
-class SlotTest(testtools.TestCase):
+class SlotTest(testcase.TestCase):
 
     def test_latest_slot(self):
         t = datetime.time(2, 30)
@@ -63,7 +62,7 @@ class SlotTest(testtools.TestCase):
                          daily.expired(snaps, 2))
 
 
-class SchedulerTestBase(testtools.TestCase):
+class SchedulerTestBase(testcase.TestCase):
 
     def setUp(self):
         super().setUp()

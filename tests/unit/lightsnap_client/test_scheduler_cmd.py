@@ -5,13 +5,14 @@ import tempfile
 
 from keystoneauth1.identity import generic
 from oslo_config import cfg
-import testtools
 
 from nova_lightsnap.scheduler import cmd
 from nova_lightsnap.scheduler import opts
 
+from tests.support import testcase
 
-class SchedulerConfTest(testtools.TestCase):
+
+class SchedulerConfTest(testcase.TestCase):
 
     def conf(self, text):
         fd, path = tempfile.mkstemp(suffix='.conf')
