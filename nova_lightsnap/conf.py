@@ -26,6 +26,14 @@ OPTS = [
              'the disk stays on its previous chain, and the operation '
              'fails (Cinder is told "error_deleting"). Raise it for large '
              'or slow volumes.'),
+    cfg.IntOpt(
+        'merge_bandwidth',
+        default=0,
+        min=0,
+        help='MiB/s a block job merging a light snapshot away may move, '
+             'so that a large merge leaves the host\'s disks to its '
+             'guests; 0 is no limit. Merges of a shut-off instance '
+             '(qemu-img) are not limited.'),
     cfg.StrOpt(
         'gluster_transport',
         default='libgfapi',

@@ -79,6 +79,7 @@ class _NovaHost(host_mod.Host):
     def __init__(self, driver):
         super().__init__(state_dir=CONF.lightsnap.state_dir,
                          job_timeout=CONF.lightsnap.job_timeout,
+                         job_bandwidth=CONF.lightsnap.merge_bandwidth,
                          use_events=utils.concurrency_mode_threading(),
                          event_loop=False)
         self._driver = driver

@@ -1,7 +1,10 @@
 """The tests of nova-lightsnap.
 
-Nova's test packages call ``nova.monkey_patch.patch()`` when imported; with
-OS_NOVA_DISABLE_EVENTLET_PATCHING set it refuses to run once anything has
+The suite runs on native threads: under eventlet's monkey-patching the
+engine's own threads (libvirt's event loop) hang, so
+OS_NOVA_DISABLE_EVENTLET_PATCHING is set here however the tests are
+started. Nova's test packages call ``nova.monkey_patch.patch()`` when
+imported; with that variable set it refuses to run once anything has
 imported eventlet, which oslo.service's default backend does (the API's
 libraries pull it in). Patching here, before any test module is imported,
 puts oslo.service on native threads for the whole test process, whatever
@@ -17,10 +20,10 @@ import importlib
 import logging
 import os
 
-if os.environ.get('OS_NOVA_DISABLE_EVENTLET_PATCHING'):
-    from nova import monkey_patch
+os.environ.setdefault('OS_NOVA_DISABLE_EVENTLET_PATCHING', '1')
+from nova import monkey_patch  # noqa: E402  (reads the variable)
 
-    monkey_patch.patch()
+monkey_patch.patch()
 
 importlib.import_module('nova.test')
 logging.getLogger().handlers[:] = [logging.NullHandler()]

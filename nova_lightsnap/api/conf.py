@@ -85,6 +85,10 @@ API_OPTS = [
         help='Embedded compute: seconds a merge may run before it is '
              'cancelled.'),
     cfg.IntOpt(
+        'merge_bandwidth', default=0, min=0,
+        help='Embedded compute: MiB/s a merge of a running domain may '
+             'move; 0 is no limit.'),
+    cfg.IntOpt(
         'rpc_timeout', default=60, min=1,
         help='Seconds to wait for a compute host to answer a short call '
              '(get, flags, progress).'),

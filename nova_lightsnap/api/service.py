@@ -49,7 +49,8 @@ class Service(object):
         api = self.conf.api
         backend = ops.local(uri=api.libvirt_uri, state_dir=api.state_dir,
                             export_dir=api.export_dir,
-                            job_timeout=api.job_timeout)
+                            job_timeout=api.job_timeout,
+                            job_bandwidth=api.merge_bandwidth)
         self._server = rpc_server.get_server(self.transport,
                                              api.compute_host, backend)
         self._server.start()

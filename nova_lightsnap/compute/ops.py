@@ -261,10 +261,12 @@ class InstanceOperations:
 
 
 def local(uri=host_mod.DEFAULT_URI, state_dir=host_mod.DEFAULT_STATE_DIR,
-          export_dir=None, job_timeout=host_mod.DEFAULT_JOB_TIMEOUT):
+          export_dir=None, job_timeout=host_mod.DEFAULT_JOB_TIMEOUT,
+          job_bandwidth=0):
     """The operations of a plain libvirt host: the embedded default."""
     host = host_mod.Host(uri=uri, state_dir=state_dir,
-                         job_timeout=job_timeout)
+                         job_timeout=job_timeout,
+                         job_bandwidth=job_bandwidth)
     return InstanceOperations(
         host, LocalLocator(host),
         export_dir or os.path.join(state_dir, 'exports'))

@@ -31,6 +31,7 @@ USER, PASSWORD = 'demo', 'e2e-secret'
 # ms: one operation on a TCG domain, or a page of a Horizon that compiles
 # its stylesheets on first use, on a machine busy with the rest of the suite
 UI_TIMEOUT = 120000
+MERGE_MIB = 8
 
 
 def _playwright():
@@ -63,7 +64,10 @@ class DashboardEndToEndTest(base.EngineTestCase):
             {'api': {'local_projects_file': projects,
                      'state_dir': self.vm.state_dir,
                      'export_dir': os.path.join(work, 'exports'),
-                     'job_timeout': '120'}}))
+                     'job_timeout': '120',
+                     # A merge of MERGE_MIB takes that many seconds: long
+                     # enough for the panel to show its percent.
+                     'merge_bandwidth': '1'}}))
         self.addOnException(self._logs)
         self.keystone.lightsnap_url = 'http://127.0.0.1:%d' % self.api.port
         server, self.keystone_url = keystone.serve(self.keystone)
@@ -200,15 +204,7 @@ class DashboardEndToEndTest(base.EngineTestCase):
 
         # A second snapshot over new data, then Revert to s1.
         self.write_all()
-        page.locator('#snapshots__action_take_snapshot').click()
-        form = page.locator('#lightsnap_take_snapshot_form')
-        form.locator('#id_name').fill('s2')
-        form.locator('#id_quiesce').select_option('off')
-        form.locator('[type=submit]').click()
-        s2 = page.locator('#snapshots__row__s2')
-        expect(s2).to_contain_text('available')
-        self.model.create('s2')
-        self.instance_idle()
+        self._take(page, 's2')
         self.write_all()
         self.row_action(page, s1, '#snapshots__row_s1__action_revert')
         self.confirm(page)
@@ -232,6 +228,7 @@ class DashboardEndToEndTest(base.EngineTestCase):
         self.instance_idle()
         self.shot(page, 'deleted')
         self.verify('after Delete s2')
+        self._merge_progress(page)
 
         # An API refusal is a Horizon message, not an error page: s1
         # exists already.
@@ -251,6 +248,55 @@ class DashboardEndToEndTest(base.EngineTestCase):
         expect(row.locator('td').nth(4)).to_have_text('1')
         self.shot(page, 'instances')
         self._sets(page)
+
+    def _take(self, page, name):
+        expect = self.sync_api.expect
+        page.locator('#snapshots__action_take_snapshot').click()
+        form = page.locator('#lightsnap_take_snapshot_form')
+        form.locator('#id_name').fill(name)
+        form.locator('#id_quiesce').select_option('off')
+        form.locator('[type=submit]').click()
+        expect(page.locator('#snapshots__row__%s' % name)).to_contain_text(
+            'available')
+        self.model.create(name)
+        self.instance_idle()
+
+    def _merge_progress(self, page):
+        """A long merge shows the block job's percent in its row."""
+        self.fill_around('vda', MERGE_MIB, lambda: self._take(page, 'big'))
+
+        big = page.locator('#snapshots__row__big')
+        self.row_action(page, big, '#snapshots__row_big__action_delete')
+        self.confirm(page)
+        seen, shown = [], None
+        deadline = time.monotonic() + 2 * MERGE_MIB + 60
+        while time.monotonic() < deadline:
+            # Each refresh replaces the row: read it in one go. The percent
+            # is the panel's; the bar is Horizon's, as wide as it says.
+            rows = page.eval_on_selector_all('#snapshots__row__big', """
+                rows => rows.map(row => {
+                    const state = row.querySelector('.lightsnap-state');
+                    const bar = row.querySelector(
+                        '.horizon-loading-bar .progress-bar');
+                    return [state && state.getAttribute('percent'),
+                            bar && bar.style.width];
+                })""")
+            if not rows:
+                break
+            seen.extend(rows)
+            percent, width = rows[0]
+            if (not shown and percent and width == percent and
+                    0 < int(percent.rstrip('%')) < 100):
+                shown = self.shot(page, 'merging')
+            time.sleep(0.2)
+        self.assertEqual(0, page.locator('#snapshots__row__big').count(),
+                         'the merge did not end: %s' % seen[-5:])
+        self.assertTrue(shown,
+                        'no bar between 0 and 100%% was shown during a %d '
+                        'MiB merge at 1 MiB/s: %s' % (MERGE_MIB, seen))
+        self.model.delete('big')
+        self.instance_idle()
+        self.verify('after the long merge')
 
     def _sets(self, page):
         """Create a set over the instance, restore it, delete it."""

@@ -103,6 +103,12 @@ class NovaHooksTestCase(base.EngineTestCase):
 
 class LifecycleHooksTest(NovaHooksTestCase):
 
+    def test_merge_bandwidth_comes_from_nova_conf(self):
+        self.assertEqual(0, self.nova.host.job_bandwidth)
+        self.conf.config(merge_bandwidth=20, group='lightsnap')
+        self.assertEqual(20, nova_instances.NovaInstances(
+            self.driver).host.job_bandwidth)
+
     def test_spawn_opt_in_and_hard_reboot_run_on_the_overlay(self):
         self.nova.after_spawn(self.instance)
         st = self.state()

@@ -227,11 +227,13 @@ class TestDomain(fixtures.Fixture):
                 capture_output=True, text=True)
             assert out.returncode == 0 and 'wrote' in out.stdout, out
 
-    def fill(self, target, length, pattern, chunk=64 * 1024 * 1024):
-        """Write ``length`` bytes from offset 0 through the running QEMU."""
-        for offset in range(0, length, chunk):
+    def fill(self, target, length, pattern, chunk=64 * 1024 * 1024,
+             start=0):
+        """Write ``length`` bytes from ``start`` through the running
+        QEMU."""
+        for offset in range(start, start + length, chunk):
             self._hmp(target, 'write -P %d %d %d' % (
-                pattern, offset, min(chunk, length - offset)))
+                pattern, offset, min(chunk, start + length - offset)))
         self._hmp(target, 'flush')
 
     def flush(self):

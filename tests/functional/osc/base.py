@@ -28,6 +28,7 @@ PROJECT = 'proj-osc'
 class OSCTestCase(base.EngineTestCase):
     disks = {'vda': 'file', 'vdb': 'file'}
     extra_domains = 0
+    api_options = {}
 
     def setUp(self):
         super().setUp()
@@ -46,7 +47,7 @@ class OSCTestCase(base.EngineTestCase):
             {'api': {'local_projects_file': projects,
                      'state_dir': self.vm.state_dir,
                      'export_dir': self.export_dir,
-                     'job_timeout': '120'}}))
+                     'job_timeout': '120', **self.api_options}}))
         self.endpoint = 'http://127.0.0.1:%d' % self.api.port
         self.addOnException(self._api_log)
 

@@ -2,6 +2,8 @@
 lightsnap-api and real libvirt domains; every snapshot's data is read back
 after each step."""
 
+import re
+
 from tests.functional.osc import base
 
 
@@ -103,3 +105,25 @@ class OpenStackLightTest(base.OSCTestCase):
         self.model.delete('dev')
         self.verify('after set delete')
         self.openstack('set', 'show', 'dev', expect=1)
+
+
+class LongMergeTest(base.OSCTestCase):
+    disks = {'vda': 'file'}
+    # 8 MiB at 1 MiB/s: several of --wait's polls see the merge running.
+    api_options = {'merge_bandwidth': '1'}
+
+    def test_delete_wait_shows_the_merge_percent(self):
+        self.openstack('instance', 'set', self.uuid, '--enable')
+
+        def take():
+            self.openstack('snapshot', 'create', self.uuid, '--name', 'big',
+                           '--quiesce', 'off', '--wait')
+            self.model.create('big')
+        self.fill_around('vda', 8, take)
+        out, err = self.openstack('snapshot', 'delete', self.uuid, 'big',
+                                  '--wait')
+        self.model.delete('big')
+        percents = [int(p) for p in re.findall(r'deleting (\d+)%', err)]
+        self.assertTrue([p for p in percents if 0 < p < 100], err)
+        self.assertEqual(sorted(percents), percents, err)
+        self.verify('after the long merge')

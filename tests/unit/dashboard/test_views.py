@@ -78,7 +78,7 @@ class IndexTests(base.TestCase):
         busy = rows[base.UUID2]
         self.assertEqual(base.UUID2, busy.cells['name'].data)
         self.assertEqual('-', busy.cells['last_snapshot_at'].data)
-        self.assertIn('aria-valuenow="40"', str(busy.cells['state'].data))
+        self.assertIn('percent="40%"', str(busy.cells['state'].data))
         self.assertContains(res, 'commit-all 40%')
         # A busy row keeps polling (status unknown), an idle one does not.
         self.assertIsNone(busy.status)
@@ -229,7 +229,7 @@ class InstanceActionTests(NoNames, base.TestCase):
                                       'table': 'instances',
                                       'obj_id': base.UUID1}, **AJAX)
         self.assertEqual(200, res.status_code)
-        self.assertContains(res, 'aria-valuenow="75"')
+        self.assertContains(res, 'percent="75%"')
         self.assertContains(res, 'web-1')
         self.mock_instance_get.assert_called_once_with(
             helpers.IsHttpRequest(), base.UUID1)
@@ -313,7 +313,7 @@ class DetailTests(NoNames, base.TestCase):
             'size'].data))
         self.assertEqual('2026-11-22T03:00:00Z', rows['old'].cells[
             'created_at'].data)
-        self.assertIn('aria-valuenow="40"', str(rows['old'].cells[
+        self.assertIn('percent="40%"', str(rows['old'].cells[
             'state'].data))
         self.assertIsNone(rows['old'].status)
         html = res.content.decode()
@@ -343,7 +343,7 @@ class DetailTests(NoNames, base.TestCase):
                                        'table': 'snapshots',
                                        'obj_id': 'before-upgrade'}, **AJAX)
         self.assertEqual(200, res.status_code)
-        self.assertContains(res, 'aria-valuenow="63"')
+        self.assertContains(res, 'percent="63%"')
         self.assertContains(res, 'deleting 63%')
         self.mock_snapshot_get.assert_called_once_with(
             helpers.IsHttpRequest(), base.UUID1, 'before-upgrade')
@@ -575,7 +575,7 @@ class NovaInstanceTabTests(base.TestCase):
                           progress=12)]
         html = tab.render()
         self.assertIn('before-upgrade', html)
-        self.assertIn('aria-valuenow="12"', html)
+        self.assertIn('percent="12%"', html)
         self.assertIn(reverse('horizon:project:lightsnap:detail',
                               args=[server.id]), html)
         self.mock_snapshot_list.assert_called_once_with(

@@ -89,8 +89,8 @@ class ConfTestCase(test.NoDBTestCase):
     def test_list_opts(self):
         [(group, opts)] = lightsnap_conf.list_opts()
         self.assertEqual('lightsnap', group.name)
-        self.assertEqual(['job_timeout', 'gluster_transport',
-                          'glusterfs_mount_point_base',
+        self.assertEqual(['job_timeout', 'merge_bandwidth',
+                          'gluster_transport', 'glusterfs_mount_point_base',
                           'glusterfs_mount_options', 'live_migration',
                           'keep_store_on_destroy', 'export_dir',
                           'image_snapshot_wait', 'state_dir'],

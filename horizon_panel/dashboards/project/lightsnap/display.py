@@ -8,22 +8,24 @@ BUSY_SNAPSHOT_STATES = ('creating', 'deleting', 'reverting', 'exporting')
 BUSY_SET_STATES = ('creating', 'restoring', 'deleting')
 
 
-def progress_bar(label, percent):
+def progress(label, percent):
+    """The state of a row that is being worked on, with its percent.
+
+    Horizon refreshes such a row (its status is unknown) and draws its
+    striped bar over the cell, as wide as the first ``percent`` attribute
+    in the row says; a bar of our own would be a second one.
+    """
     percent = max(0, min(100, int(percent or 0)))
     return format_html(
-        '<div class="lightsnap-state">{label} {percent}%'
-        '<div class="progress" style="margin:0;min-width:8em">'
-        '<div class="progress-bar progress-bar-striped active" '
-        'role="progressbar" aria-valuenow="{percent}" aria-valuemin="0" '
-        'aria-valuemax="100" style="width: {percent}%"></div></div></div>',
-        label=label, percent=percent)
+        '<span class="lightsnap-state" percent="{percent}%">{label} '
+        '{percent}%</span>', label=label, percent=percent)
 
 
 def instance_state(instance):
     task = instance.task or None
     if task and instance.state == 'busy':
-        return progress_bar(task.get('op') or instance.state,
-                            task.get('progress'))
+        return progress(task.get('op') or instance.state,
+                        task.get('progress'))
     if task and task.get('error'):
         return format_html('{} ({})', instance.state, task['error'])
     return instance.state
@@ -31,7 +33,7 @@ def instance_state(instance):
 
 def snapshot_state(snapshot):
     if snapshot.state in BUSY_SNAPSHOT_STATES:
-        return progress_bar(snapshot.state, snapshot.progress)
+        return progress(snapshot.state, snapshot.progress)
     if snapshot.state == 'error' and snapshot.error:
         return format_html('error ({})', snapshot.error)
     return snapshot.state
