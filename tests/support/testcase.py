@@ -11,17 +11,40 @@ errors among them that read like failures.
 Here each test's records, and what it prints, go into its details instead,
 shown only when it fails. A handler that oslo.log sets up during the test
 writes to the test's own stdout, and the root logger is put back as it was
-afterwards.
+afterwards. Only the last LOG_TAIL records are kept: stestr prints a failed
+test's details twice, and a run's output must stay small enough for CI to
+keep its end, where the totals are.
 """
 
+import collections
 import logging
 
 import fixtures
 import testtools
+from testtools import content
 
 
 FORMAT = ('%(asctime)s %(process)d %(levelname)s %(name)s '
           '[%(threadName)s] %(message)s')
+LOG_TAIL = 300
+
+
+class _Tail(logging.Handler):
+
+    def __init__(self, size):
+        super().__init__(logging.DEBUG)
+        self.setFormatter(logging.Formatter(FORMAT))
+        self.records = collections.deque(maxlen=size)
+        self.seen = 0
+
+    def emit(self, record):
+        self.seen += 1
+        self.records.append(self.format(record))
+
+    def text(self):
+        dropped = self.seen - len(self.records)
+        head = ['(%d earlier records not kept)' % dropped] if dropped else []
+        return '\n'.join(head + list(self.records))
 
 
 class CapturedOutput(fixtures.Fixture):
@@ -35,8 +58,13 @@ class CapturedOutput(fixtures.Fixture):
             stream = self.useFixture(
                 fixtures.StringStream('captured-' + name)).stream
             self.useFixture(fixtures.MonkeyPatch('sys.' + name, stream))
-        self.logger = self.useFixture(fixtures.FakeLogger(
-            level=logging.DEBUG, format=FORMAT))
+        for handler in list(root.handlers):
+            root.removeHandler(handler)
+        tail = _Tail(LOG_TAIL)
+        root.addHandler(tail)
+        root.setLevel(logging.DEBUG)
+        self.addDetail('logs', content.Content(
+            content.UTF8_TEXT, lambda: [tail.text().encode('utf-8')]))
 
     @staticmethod
     def _restore(root, handlers, level):
