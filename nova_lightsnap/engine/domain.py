@@ -30,6 +30,8 @@ SNAPSHOT_FLAGS = (libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY |
                   libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_ATOMIC)
 STATE_SUFFIX = '.lightsnap.json'
 STORE_SUFFIX = '.lightsnap-store'
+# A metadata namespace never written: removing it is the no-op of _settle.
+SETTLE_NAMESPACE = 'https://opendev.org/nova-lightsnap/settle'
 
 
 def overlay_name(root_basename, index):
@@ -248,6 +250,7 @@ class DomainSnapshots:
                                        self.state_file.path)
             recovered = bool(st.journal)
             if recovered:
+                self._settle()
                 self._recover(st)
             self._empty_garbage(st)
             self._check_chain(st)
@@ -255,6 +258,26 @@ class DomainSnapshots:
                 # A finished revert leaves the old active image unneeded.
                 self._collect(st)
             yield st
+
+    def _settle(self):
+        """Return once libvirtd has finished any call on the domain.
+
+        A killed predecessor's last call (a snapshot of a set, a
+        definition) can still run in libvirtd: the client is gone, not its
+        call. Recovery that read the XML meanwhile would see the chain from
+        before, roll the switch back, and then have it happen under it.
+        Removing a metadata element that does not exist changes nothing,
+        but needs the domain's job, which that call holds until it is done.
+        """
+        try:
+            self.dom.setMetadata(libvirt.VIR_DOMAIN_METADATA_ELEMENT, None,
+                                 None, SETTLE_NAMESPACE,
+                                 libvirt.VIR_DOMAIN_AFFECT_CURRENT)
+        except libvirt.libvirtError as exc:
+            raise errors.Busy(
+                'domain %s: libvirt still runs an earlier call on it (%s); '
+                'try again once it is done' % (
+                    self.name, exc.get_error_message())) from None
 
     def _report(self, message):
         LOG.warning('%s: %s', self.name, message)

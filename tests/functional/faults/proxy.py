@@ -81,6 +81,7 @@ class LibvirtProxy:
         self.path = path
         self.traps = []
         self.calls = []  # procedures called, in order, for diagnosis
+        self.forwarded = []  # procedures of the calls libvirtd was sent
         self.errors = []
         self._conns = []
         self._lock = threading.Lock()
@@ -178,6 +179,8 @@ class LibvirtProxy:
                     if self._closed:
                         return
                 dst.sendall(frame)
+                if when == 'call' and mtype == CALL:
+                    self.forwarded.append(proc)
         except (EOFError, OSError) as exc:
             self.errors.append('%s: %r' % (when, exc))
             for sock in (src, dst):

@@ -9,6 +9,10 @@ snapshot and the live disks must hold what was written.
 """
 
 import json
+import os
+import signal
+import threading
+import time
 
 from tests.functional.faults import base
 from tests.functional.faults import proxy as px
@@ -62,6 +66,36 @@ class CreateKilledTest(base.FaultTestCase):
         self.model.create('s3')
         self.assertIn("finished the create of 's2'", report)
         self.verify('after the lost connection')
+
+
+    def test_killed_while_libvirtd_still_switches_is_finished(self):
+        # The call reached libvirtd, which is still waiting on QEMU (here
+        # stopped) when the next run starts: that run must wait for the
+        # call to end, not roll back a switch that is about to happen.
+        trap = self.prepare().arm(px.SNAPSHOT_CREATE_XML, 'call')
+        proc = self.start_cli('create', self.vm.name, '--name', 's2')
+        self.wait_hit(trap, proc)
+        with open('/run/libvirt/qemu/%s.pid' % self.vm.name) as handle:
+            qemu = int(handle.read().strip())
+        os.kill(qemu, signal.SIGSTOP)
+        resume = threading.Timer(3, os.kill, (qemu, signal.SIGCONT))
+        try:
+            trap.release.set()
+            deadline = time.monotonic() + 30
+            while px.SNAPSHOT_CREATE_XML not in self.proxy.forwarded:
+                self.assertLess(time.monotonic(), deadline,
+                                'the held call was not forwarded')
+                time.sleep(0.05)
+            self.kill(proc)
+            resume.start()
+            report = self.recover('create', self.vm.name, '--name', 's3')
+        finally:
+            resume.cancel()
+            os.kill(qemu, signal.SIGCONT)
+        self.model.create('s2')
+        self.model.create('s3')
+        self.assertIn("finished the create of 's2'", report)
+        self.verify('after the switch that was still running')
 
 
 class MergeKilledTest(base.FaultTestCase):
