@@ -274,6 +274,8 @@ class DomainSnapshots:
                                  None, SETTLE_NAMESPACE,
                                  libvirt.VIR_DOMAIN_AFFECT_CURRENT)
         except libvirt.libvirtError as exc:
+            if exc.get_error_code() == libvirt.VIR_ERR_NO_DOMAIN:
+                return  # a transient domain stopped mid-revert: no call
             raise errors.Busy(
                 'domain %s: libvirt still runs an earlier call on it (%s); '
                 'try again once it is done' % (
