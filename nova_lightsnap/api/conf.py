@@ -134,5 +134,5 @@ def _database_opts():
 
 def list_opts():
     database = _database_opts()
-    return [(API_GROUP, API_OPTS)] + database + [(NOVA_GROUP, keystone_opts.sample_opts(
-        ks_loading.get_adapter_conf_options()))]
+    nova = keystone_opts.sample_opts(ks_loading.get_adapter_conf_options())
+    return [(API_GROUP, API_OPTS)] + database + [(NOVA_GROUP, nova)]

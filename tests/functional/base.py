@@ -84,22 +84,22 @@ class EngineTestCase(testcase.TestCase):
             self.create(name)
         self.write_all()
 
+    def fill_layer(self, target, size, pattern):
+        """Write ``size`` bytes from offset 0, so merges take a while."""
+        self.vm.fill(target, size, pattern)
+        for region in range(min(REGIONS, size // domains.REGION)):
+            self.model.write(target, region, pattern)
+
     def fill_around(self, target, mib, take):
         """``mib`` MiB written, the snapshot ``take()`` makes, and ``mib``
         MiB more past the first: both ways of merging that snapshot away
         (pull its layer up, or commit the layer above down) move ``mib``
         MiB, a merge long enough to watch. The first write covers every
         region the model checks; ``take`` records the snapshot in it."""
-        start = 0
-        for _ in range(2):
-            pattern = self.next_pattern()
-            self.vm.fill(target, mib * 1024 * 1024, pattern,
-                         start=start * 1024 * 1024)
-            if start == 0:
-                for region in range(REGIONS):
-                    self.model.write(target, region, pattern)
-                take()
-            start += mib
+        size = mib * 1024 * 1024
+        self.fill_layer(target, size, self.next_pattern())
+        take()
+        self.vm.fill(target, size, self.next_pattern(), start=size)
 
     def dom(self):
         return self.host.domain(self.vm.name)

@@ -159,9 +159,7 @@ class InstanceOperationsTest(OpsTestCase):
     def test_progress_and_busy_during_a_merge(self):
         self.ops.set_flags(self.uuid, enable=True)
         self.create('big')
-        self.vm.fill('vda', 8 * 1024 * 1024, 7)
-        for region in range(base.REGIONS):
-            self.model.write('vda', region, 7)
+        self.fill_layer('vda', 8 * 1024 * 1024, 7)
         # The merge of 8 MiB at 1 MiB/s takes seconds: long enough to see.
         self.ops.host.job_bandwidth = 1
         seen, failures = [], []

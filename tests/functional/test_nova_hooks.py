@@ -263,9 +263,7 @@ class ImageSnapshotTest(NovaHooksTestCase):
     def test_image_snapshot_waits_for_a_merge_and_holds_the_live_data(self):
         self.nova.after_spawn(self.instance)
         self.create('big')
-        self.vm.fill('vda', 8 * 1024 * 1024, 9)
-        for region in range(base.REGIONS):
-            self.model.write('vda', region, 9)
+        self.fill_layer('vda', 8 * 1024 * 1024, 9)
         self.write_all()
         self.host.job_bandwidth = 1  # the merge takes seconds
         failures = []

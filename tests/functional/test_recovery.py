@@ -120,9 +120,7 @@ class JobTimeoutTest(base.EngineTestCase):
         self.write('vda', 0)
         self.create('s1')
         # 12 MiB above s1 at 1 MiB/s: about 12 s, far over 1 s.
-        self.vm.fill('vda', 12 * 1024 ** 2, 5)
-        for region in range(base.REGIONS):
-            self.model.write('vda', region, 5)
+        self.fill_layer('vda', 12 * 1024 ** 2, 5)
         self.create('s2')
         self.write('vda', 1)
         self.host.job_timeout = 1

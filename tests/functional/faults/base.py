@@ -94,12 +94,9 @@ class FaultTestCase(base.EngineTestCase):
         proc = self.ok(*args)
         return proc.stderr
 
-    def fill_layer(self, target, size, pattern):
-        """Write ``size`` bytes from offset 0, so merges take a while."""
-        self.vm.fill(target, size, pattern)
-        for region in range(min(base.REGIONS,
-                                size // domains.REGION)):
-            self.model.write(target, region, pattern)
+    def qemu_pid(self):
+        with open('/run/libvirt/qemu/%s.pid' % self.vm.name) as handle:
+            return int(handle.read().strip())
 
     def wait_job(self, target, timeout=180):
         """Until ``virsh blockjob`` would show a job that has moved."""

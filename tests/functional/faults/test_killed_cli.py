@@ -75,8 +75,7 @@ class CreateKilledTest(base.FaultTestCase):
         trap = self.prepare().arm(px.SNAPSHOT_CREATE_XML, 'call')
         proc = self.start_cli('create', self.vm.name, '--name', 's2')
         self.wait_hit(trap, proc)
-        with open('/run/libvirt/qemu/%s.pid' % self.vm.name) as handle:
-            qemu = int(handle.read().strip())
+        qemu = self.qemu_pid()
         os.kill(qemu, signal.SIGSTOP)
         resume = threading.Timer(3, os.kill, (qemu, signal.SIGCONT))
         try:

@@ -20,9 +20,7 @@ class QemuKilledTest(base.FaultTestCase):
     disks = {'vda': 'file'}
 
     def kill_qemu(self):
-        with open('/run/libvirt/qemu/%s.pid' % self.vm.name) as handle:
-            pid = int(handle.read().strip())
-        os.kill(pid, signal.SIGKILL)
+        os.kill(self.qemu_pid(), signal.SIGKILL)
         deadline = time.monotonic() + 30
         while self.vm.domain.isActive():
             self.assertLess(time.monotonic(), deadline, 'QEMU still runs')
