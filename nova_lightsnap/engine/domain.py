@@ -274,8 +274,11 @@ class DomainSnapshots:
                                  None, SETTLE_NAMESPACE,
                                  libvirt.VIR_DOMAIN_AFFECT_CURRENT)
         except libvirt.libvirtError as exc:
-            if exc.get_error_code() == libvirt.VIR_ERR_NO_DOMAIN:
+            code = exc.get_error_code()
+            if code == libvirt.VIR_ERR_NO_DOMAIN:
                 return  # a transient domain stopped mid-revert: no call
+            if code != libvirt.VIR_ERR_OPERATION_TIMEOUT:
+                raise  # as from any other libvirt call of the recovery
             raise errors.Busy(
                 'domain %s: libvirt still runs an earlier call on it (%s); '
                 'try again once it is done' % (

@@ -14,6 +14,7 @@ import signal
 import threading
 import time
 
+from nova_lightsnap.engine import errors
 from tests.functional.faults import base
 from tests.functional.faults import proxy as px
 
@@ -68,6 +69,16 @@ class CreateKilledTest(base.FaultTestCase):
         self.verify('after the lost connection')
 
 
+    def release_and_kill(self, trap, proc):
+        """Let the held call reach libvirtd, then SIGKILL its sender."""
+        trap.release.set()
+        deadline = time.monotonic() + 30
+        while px.SNAPSHOT_CREATE_XML not in self.proxy.forwarded:
+            self.assertLess(time.monotonic(), deadline,
+                            'the held call was not forwarded')
+            time.sleep(0.05)
+        self.kill(proc)
+
     def test_killed_while_libvirtd_still_switches_is_finished(self):
         # The call reached libvirtd, which is still waiting on QEMU (here
         # stopped) when the next run starts: that run must wait for the
@@ -79,13 +90,7 @@ class CreateKilledTest(base.FaultTestCase):
         os.kill(qemu, signal.SIGSTOP)
         resume = threading.Timer(3, os.kill, (qemu, signal.SIGCONT))
         try:
-            trap.release.set()
-            deadline = time.monotonic() + 30
-            while px.SNAPSHOT_CREATE_XML not in self.proxy.forwarded:
-                self.assertLess(time.monotonic(), deadline,
-                                'the held call was not forwarded')
-                time.sleep(0.05)
-            self.kill(proc)
+            self.release_and_kill(trap, proc)
             resume.start()
             report = self.recover('create', self.vm.name, '--name', 's3')
         finally:
@@ -95,6 +100,32 @@ class CreateKilledTest(base.FaultTestCase):
         self.model.create('s3')
         self.assertIn("finished the create of 's2'", report)
         self.verify('after the switch that was still running')
+
+    def test_a_call_still_stuck_in_libvirtd_is_busy_and_changes_nothing(self):
+        # As above, but QEMU stays stopped past libvirt's 30 s wait for
+        # the domain's job: the next run gives up with Busy, touches
+        # nothing, and the run after QEMU resumes finishes the create.
+        trap = self.prepare().arm(px.SNAPSHOT_CREATE_XML, 'call')
+        proc = self.start_cli('create', self.vm.name, '--name', 's2')
+        self.wait_hit(trap, proc)
+        qemu = self.qemu_pid()
+        os.kill(qemu, signal.SIGSTOP)
+        try:
+            self.release_and_kill(trap, proc)
+            journal = self.journal()
+            stuck = self.cli('create', self.vm.name, '--name', 's3')
+        finally:
+            os.kill(qemu, signal.SIGCONT)
+        self.assertEqual(errors.Busy.exit_code, stuck.returncode,
+                         stuck.stderr)
+        self.assertIn('still runs an earlier call', stuck.stderr)
+        self.assertIn('try again', stuck.stderr)
+        self.assertEqual(journal, self.journal())
+        report = self.recover('create', self.vm.name, '--name', 's3')
+        self.model.create('s2')
+        self.model.create('s3')
+        self.assertIn("finished the create of 's2'", report)
+        self.verify('after the stuck call ended')
 
 
 class MergeKilledTest(base.FaultTestCase):
