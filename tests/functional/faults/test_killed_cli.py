@@ -69,8 +69,16 @@ class CreateKilledTest(base.FaultTestCase):
         self.verify('after the lost connection')
 
 
-    def release_and_kill(self, trap, proc):
-        """Let the held call reach libvirtd, then SIGKILL its sender."""
+    def leave_create_in_libvirtd(self):
+        """A create of 's2' whose snapshot call reached libvirtd while
+        QEMU is stopped, its CLI SIGKILLed. Returns QEMU's pid: SIGCONT
+        it to let the call end."""
+        trap = self.prepare().arm(px.SNAPSHOT_CREATE_XML, 'call')
+        proc = self.start_cli('create', self.vm.name, '--name', 's2')
+        self.wait_hit(trap, proc)
+        qemu = self.qemu_pid()
+        os.kill(qemu, signal.SIGSTOP)
+        self.addCleanup(os.kill, qemu, signal.SIGCONT)
         trap.release.set()
         deadline = time.monotonic() + 30
         while px.SNAPSHOT_CREATE_XML not in self.proxy.forwarded:
@@ -78,20 +86,16 @@ class CreateKilledTest(base.FaultTestCase):
                             'the held call was not forwarded')
             time.sleep(0.05)
         self.kill(proc)
+        return qemu
 
     def test_killed_while_libvirtd_still_switches_is_finished(self):
         # The call reached libvirtd, which is still waiting on QEMU (here
         # stopped) when the next run starts: that run must wait for the
         # call to end, not roll back a switch that is about to happen.
-        trap = self.prepare().arm(px.SNAPSHOT_CREATE_XML, 'call')
-        proc = self.start_cli('create', self.vm.name, '--name', 's2')
-        self.wait_hit(trap, proc)
-        qemu = self.qemu_pid()
-        os.kill(qemu, signal.SIGSTOP)
+        qemu = self.leave_create_in_libvirtd()
         resume = threading.Timer(3, os.kill, (qemu, signal.SIGCONT))
+        resume.start()
         try:
-            self.release_and_kill(trap, proc)
-            resume.start()
             report = self.recover('create', self.vm.name, '--name', 's3')
         finally:
             resume.cancel()
@@ -105,14 +109,9 @@ class CreateKilledTest(base.FaultTestCase):
         # As above, but QEMU stays stopped past libvirt's 30 s wait for
         # the domain's job: the next run gives up with Busy, touches
         # nothing, and the run after QEMU resumes finishes the create.
-        trap = self.prepare().arm(px.SNAPSHOT_CREATE_XML, 'call')
-        proc = self.start_cli('create', self.vm.name, '--name', 's2')
-        self.wait_hit(trap, proc)
-        qemu = self.qemu_pid()
-        os.kill(qemu, signal.SIGSTOP)
+        qemu = self.leave_create_in_libvirtd()
+        journal = self.journal()
         try:
-            self.release_and_kill(trap, proc)
-            journal = self.journal()
             stuck = self.cli('create', self.vm.name, '--name', 's3')
         finally:
             os.kill(qemu, signal.SIGCONT)
