@@ -182,6 +182,13 @@ def parse_disks(xml, include_unsupported=False):
     return sorted(disks, key=lambda d: d.target)
 
 
+def disk_targets(xml):
+    """The target of every ``<disk>`` of a domain XML, of any device."""
+    root = ElementTree.fromstring(xml)
+    return [t.get('dev') for t in root.findall('./devices/disk/target')
+            if t.get('dev')]
+
+
 def domain_has_agent_channel(xml):
     root = ElementTree.fromstring(xml)
     for channel in root.findall('./devices/channel'):

@@ -16,16 +16,42 @@ GROUP = cfg.OptGroup(
          'block jobs of light and assisted volume snapshots, and the '
          'GlusterFS volume driver.')
 
+# Cinder's remotefs drivers give up waiting for Nova after this many
+# seconds, for a create and a delete, and mark the snapshot "error" or
+# "error_deleting" while Nova's work may go on.
+CINDER_CREATE_WAIT = 600
+CINDER_DELETE_WAIT = 7200
+# How long an assisted volume snapshot waits for a light-snapshot
+# operation on the same instance (a revert, a merge) to finish.
+VOLUME_LOCK_WAIT = 300
+# A volume merge, after that wait, still ends this long before Cinder
+# gives up.
+_CINDER_MARGIN = 300
+
 OPTS = [
     cfg.IntOpt(
         'job_timeout',
         default=3600,
         min=1,
-        help='Seconds a block job (a blockCommit or blockRebase merging a '
-             'snapshot away) may run. A job that runs longer is cancelled, '
-             'the disk stays on its previous chain, and the operation '
-             'fails (Cinder is told "error_deleting"). Raise it for large '
-             'or slow volumes.'),
+        help='Seconds a block job merging a light snapshot away (a '
+             'blockCommit or blockRebase) may run. A job that runs longer '
+             'is cancelled, the disk stays on its previous chain, and the '
+             'delete fails; nothing is lost. Raise it for large disks or '
+             'a low merge_bandwidth.'),
+    cfg.IntOpt(
+        'volume_job_timeout',
+        default=3600,
+        min=1,
+        max=CINDER_DELETE_WAIT - VOLUME_LOCK_WAIT - _CINDER_MARGIN,
+        help='Seconds the merge of an assisted volume snapshot delete '
+             '(Cinder\'s remotefs drivers) may run. At the limit the job '
+             'is cancelled, the volume stays on its previous chain with '
+             'nothing lost, and Cinder is told "error_deleting"; the '
+             'delete can be retried. Cinder itself stops waiting after '
+             '%d s: the maximum keeps the merge, with up to %d s of '
+             'waiting for a light-snapshot operation on the same '
+             'instance, within that, so that Cinder and the disk never '
+             'disagree.' % (CINDER_DELETE_WAIT, VOLUME_LOCK_WAIT)),
     cfg.IntOpt(
         'merge_bandwidth',
         default=0,

@@ -240,8 +240,9 @@ class LightSnapLibvirtDriver(libvirt_driver.LibvirtDriver):
         # ended.
         return volume_snapshots.VolumeSnapshots(
             self._host.get_connection(),
-            job_timeout=CONF.lightsnap.job_timeout,
-            use_events=utils.concurrency_mode_threading())
+            job_timeout=CONF.lightsnap.volume_job_timeout,
+            use_events=utils.concurrency_mode_threading(),
+            connect=self._host.get_connection)
 
     def _guest(self, instance):
         try:
@@ -273,9 +274,12 @@ class LightSnapLibvirtDriver(libvirt_driver.LibvirtDriver):
             # A shut-off guest has nothing in flight to freeze.
             quiesce = required = False
         try:
-            result = self._lightsnap_volume_snapshots().create(
-                guest._domain, volume_id, new_file, quiesce=quiesce,
-                quiesce_required=required)
+            with self.lightsnap.volume_snapshot_lock(
+                    instance, lightsnap_conf.VOLUME_LOCK_WAIT,
+                    lightsnap_conf.CINDER_CREATE_WAIT):
+                result = self._lightsnap_volume_snapshots().create(
+                    guest._domain, volume_id, new_file, quiesce=quiesce,
+                    quiesce_required=required)
         except errors.LightSnapError as exc:
             raise nova_error(exc) from exc
         LOG.debug('volume snapshot of %s: %s', volume_id, result,
@@ -374,8 +378,11 @@ class LightSnapLibvirtDriver(libvirt_driver.LibvirtDriver):
             raise nova_error(exc) from exc
         guest = self._guest(instance)
         try:
-            result = self._lightsnap_volume_snapshots().delete(
-                guest._domain, volume_id, delete_info)
+            with self.lightsnap.volume_snapshot_lock(
+                    instance, lightsnap_conf.VOLUME_LOCK_WAIT,
+                    lightsnap_conf.CINDER_DELETE_WAIT):
+                result = self._lightsnap_volume_snapshots().delete(
+                    guest._domain, volume_id, delete_info)
         except errors.LightSnapError as exc:
             raise nova_error(exc) from exc
         LOG.debug('volume snapshot delete of %s: %s', volume_id, result,

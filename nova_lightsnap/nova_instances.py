@@ -242,6 +242,33 @@ class NovaInstances:
                 disk_size=os.path.getsize(root)))
         return out
 
+    @contextlib.contextmanager
+    def volume_snapshot_lock(self, instance, wait, cinder_wait):
+        """The light-snapshot lock of the instance, around an assisted
+        volume snapshot: a revert redefines and restarts the domain and
+        merges run block jobs, and neither may overlap a volume snapshot.
+
+        Waits ``wait`` seconds at most, then fails saying why: Cinder
+        gives up after ``cinder_wait``. An instance that never opted in
+        has no lock (and no light-snapshot operation to wait for).
+        """
+        path = state_path(instance)
+        if not os.path.exists(path):
+            yield
+            return
+        with contextlib.ExitStack() as stack:
+            try:
+                stack.enter_context(state_mod.StateFile(path).locked(
+                    instance.uuid, wait=wait))
+            except errors.Busy as exc:
+                raise errors.Busy(
+                    '%s. The assisted volume snapshot waited %d s for it '
+                    'and gives up, because Cinder stops waiting after '
+                    '%d s: Cinder is told "error"; retry once the '
+                    'light-snapshot operation is done' % (
+                        str(exc).split(';')[0], wait, cinder_wait)) from None
+            yield
+
     # -- lifecycle ------------------------------------------------------------
 
     def after_spawn(self, instance):

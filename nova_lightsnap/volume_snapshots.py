@@ -41,6 +41,7 @@ from nova_lightsnap.engine import blockjob
 from nova_lightsnap.engine import errors
 from nova_lightsnap.engine import images
 from nova_lightsnap.engine import names
+from nova_lightsnap.engine import settle
 
 LOG = logging.getLogger(__name__)
 
@@ -285,10 +286,14 @@ def backing_ref(ref, entry):
 class VolumeSnapshots:
     """Assisted snapshots of the volumes of domains on one connection."""
 
-    def __init__(self, conn, job_timeout=3600, use_events=True):
+    def __init__(self, conn, job_timeout=3600, use_events=True,
+                 connect=None):
+        """``connect()`` returns a working connection after this one was
+        lost (Nova's driver reconnects); by default ``conn`` is kept."""
         self.conn = conn
         self.job_timeout = job_timeout
         self.use_events = use_events
+        self.connect = connect or (lambda: conn)
 
     # -- create ---------------------------------------------------------------
 
@@ -362,6 +367,10 @@ class VolumeSnapshots:
                 dom.snapshotCreateXML(xml, SNAPSHOT_FLAGS | QUIESCE_FLAG)
                 return True
             except libvirt.libvirtError as exc:
+                # A thaw that fails after the switch is reported as a
+                # failure; a retry would then snapshot new_file onto itself.
+                if self._switched(dom, vdisk, new_ref, exc):
+                    return True
                 if quiesce_required:
                     raise errors.QuiesceFailed(
                         'could not quiesce %s for the snapshot of volume '
@@ -374,11 +383,42 @@ class VolumeSnapshots:
         try:
             dom.snapshotCreateXML(xml, SNAPSHOT_FLAGS)
         except libvirt.libvirtError as exc:
+            if self._switched(dom, vdisk, new_ref, exc):
+                return False
             raise errors.LightSnapError(
                 'libvirt refused the snapshot of disk %s of %s on %s: %s'
                 % (vdisk.target, dom.name(), new_ref.url,
                    exc.get_error_message())) from exc
         return False
+
+    def _switched(self, dom, vdisk, new_ref, exc):
+        """Whether the disk runs on ``new_ref`` although libvirt reported
+        ``exc``: a failed thaw after the switch, or a reply lost with the
+        connection. Then the snapshot was taken, and Cinder must be told
+        so, or it would take new_file, which the guest writes, for unused.
+        """
+        try:
+            live = self.connect().lookupByUUIDString(dom.UUIDString())
+            # A call whose reply was lost may still run in libvirtd.
+            settle.settle(live, dom.name())
+            disk = find_volume_disk(live.XMLDesc(0),
+                                    _serial(vdisk.element))[1].disk
+        except (libvirt.libvirtError, errors.LightSnapError) as read_exc:
+            if isinstance(read_exc, libvirt.libvirtError):
+                read_exc = read_exc.get_error_message()
+            raise errors.LightSnapError(
+                'the snapshot of disk %s on %s failed (%s), and its live XML '
+                'cannot be read (%s) to tell whether the disk switched; '
+                'check "virsh domblklist %s" before using or removing %s'
+                % (vdisk.target, new_ref.url, exc.get_error_message(),
+                   read_exc, dom.name(), new_ref.basename)) from exc
+        if disk.active.ref != new_ref:
+            return False
+        LOG.warning('libvirt reported an error for the snapshot of disk %s '
+                    'of %s (%s), but the disk already runs on %s: the '
+                    'snapshot was taken', vdisk.target, dom.name(),
+                    exc.get_error_message(), new_ref.url)
+        return True
 
     def _snapshot_offline(self, dom, vdisk, new_ref):
         # libvirt probes the chain when the domain starts; a missing file
@@ -498,7 +538,7 @@ class VolumeSnapshots:
             blockjob.cancel(dom, target)
             raise errors.BlockJobFailed(
                 '%s did not finish within %d s and was cancelled; the disk '
-                'is unchanged. Raise [lightsnap] job_timeout for this volume'
+                'is unchanged. Raise [lightsnap] volume_job_timeout for this volume'
                 % (what, self.job_timeout))
         if not self._took_effect(dom, volume_id, plan):
             raise errors.BlockJobFailed(

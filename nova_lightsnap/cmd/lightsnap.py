@@ -61,7 +61,8 @@ def _print(obj, fmt, columns=None):
 
 
 def cmd_create(host, args):
-    snap = host.domain(args.domain).create(args.name, args.quiesce)
+    snap = host.domain(args.domain, targets=args.disk).create(
+        args.name, args.quiesce)
     print('created snapshot %s of %s (%s)' % (
         snap['name'], args.domain,
         'quiesced' if snap['quiesced'] else 'crash-consistent'))
@@ -173,9 +174,13 @@ def build_parser():
         p.add_argument('--format', choices=('table', 'json'),
                        default='table')
 
-    p = add('create', cmd_create, 'take a snapshot of every disk')
+    p = add('create', cmd_create, 'take a snapshot of the disks')
     p.add_argument('domain')
     p.add_argument('--name')
+    p.add_argument('--disk', action='append', metavar='TARGET',
+                   help='a disk to cover, repeatable (default: the disks '
+                   'the domain\'s snapshots cover, or every disk); the '
+                   'others are left alone')
     quiesce_opt(p)
     p = add('list', cmd_list, 'list the snapshots of a domain')
     p.add_argument('domain')

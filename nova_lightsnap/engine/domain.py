@@ -20,6 +20,7 @@ from nova_lightsnap.engine import images
 from nova_lightsnap.engine import names
 from nova_lightsnap.engine import planner
 from nova_lightsnap.engine import quiesce
+from nova_lightsnap.engine import settle
 from nova_lightsnap.engine import state as state_mod
 
 LOG = logging.getLogger(__name__)
@@ -30,8 +31,6 @@ SNAPSHOT_FLAGS = (libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY |
                   libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_ATOMIC)
 STATE_SUFFIX = '.lightsnap.json'
 STORE_SUFFIX = '.lightsnap-store'
-# A metadata namespace never written: removing it is the no-op of _settle.
-SETTLE_NAMESPACE = 'https://opendev.org/nova-lightsnap/settle'
 
 
 def overlay_name(root_basename, index):
@@ -50,9 +49,13 @@ def store_dir(state_path, uuid):
     return os.path.join(os.path.dirname(state_path), uuid + STORE_SUFFIX)
 
 
-def snapshot_xml(overlays):
-    """``<domainsnapshot>`` naming a pre-created overlay for every disk."""
+def snapshot_xml(overlays, uncovered=()):
+    """``<domainsnapshot>`` naming a pre-created overlay for every covered
+    disk, and ``snapshot='no'`` for the ``uncovered`` targets: libvirt
+    gives an unlisted disk an external snapshot of its own naming."""
     parts = ['<domainsnapshot><disks>']
+    for target in sorted(uncovered):
+        parts.append("<disk name='%s' snapshot='no'/>" % _xml_attr(target))
     for target, ref in sorted(overlays.items()):
         if ref.kind == 'file':
             parts.append(
@@ -124,8 +127,9 @@ class DomainSnapshots:
         entry = self.engine.registry.find_domain(self.uuid)
         if entry:
             return entry['state']
-        for _, disk in sorted(self._disks().items()):
-            if disk.active.ref.kind == 'file':
+        for disk in chain.parse_disks(self._xml(), include_unsupported=True):
+            if ((self.targets is None or disk.target in self.targets) and
+                    disk.active.ref.kind == 'file'):
                 return os.path.join(disk.active.ref.dirname,
                                     self.uuid + STATE_SUFFIX)
         # No local disk to sit beside: gluster-only domains keep their
@@ -151,11 +155,19 @@ class DomainSnapshots:
         return self.dom.XMLDesc(flags)
 
     def _disks(self):
+        """The covered disks: ``targets``, or every disk of the domain
+        until the metadata says which it covers."""
+        xml = self._xml()
         if self.targets is not None:
             # Only these disks are covered: others may be of any type.
+            absent = self.targets - set(chain.disk_targets(xml))
+            if absent:
+                raise errors.NotFound(
+                    'domain %s has no disk %s; it has %s'
+                    % (self.name, ', '.join(sorted(absent)),
+                       ', '.join(chain.disk_targets(xml))))
             disks = {d.target: d for d in chain.parse_disks(
-                self._xml(), include_unsupported=True)
-                if d.target in self.targets}
+                xml, include_unsupported=True) if d.target in self.targets}
             missing = self.targets - set(disks)
             if missing:
                 raise errors.Unsupported(
@@ -164,11 +176,28 @@ class DomainSnapshots:
                     % (', '.join(sorted(missing)), self.name))
             return disks
         try:
-            return {d.target: d for d in chain.parse_disks(self._xml())}
+            return {d.target: d for d in chain.parse_disks(xml)}
         except chain.UnsupportedDisk as exc:
-            raise errors.Unsupported('domain %s: %s; only file and gluster '
-                                     'disks can have light snapshots'
-                                     % (self.name, exc)) from None
+            raise errors.Unsupported(
+                'domain %s: %s; only file and gluster disks can have light '
+                'snapshots: name the disks to cover (lightsnap create '
+                '--disk)' % (self.name, exc)) from None
+
+    def _cover(self, st):
+        """From now on the disks are those the metadata covers; another
+        choice is taken only while no snapshot depends on the first."""
+        covered = frozenset(st.disks)
+        if self.targets is None or self.targets == covered:
+            self.targets = covered
+            return
+        if st.snapshots or st.journal:
+            raise errors.InvalidInput(
+                'the light snapshots of domain %s cover disk %s, not %s; '
+                'delete them or commit-all before covering other disks'
+                % (self.name, ', '.join(sorted(covered)),
+                   ', '.join(sorted(self.targets))))
+        st.disks = self._adopt().disks
+        self._save(st)
 
     def _live_capacities(self):
         """Disk sizes as QEMU reports them, {} when the domain is off.
@@ -241,6 +270,7 @@ class DomainSnapshots:
             if st is None:
                 st = self._adopt()
                 self._save(st)
+            self._cover(st)
             registry = self.engine.registry
             entry = registry.find_domain(self.uuid)
             if entry is None or entry['name'] != self.name:
@@ -250,7 +280,9 @@ class DomainSnapshots:
                                        self.state_file.path)
             recovered = bool(st.journal)
             if recovered:
-                self._settle()
+                # What a killed predecessor left running in libvirtd ends
+                # before recovery reads the chain.
+                settle.settle(self.dom, self.name)
                 self._recover(st)
             self._empty_garbage(st)
             self._check_chain(st)
@@ -258,31 +290,6 @@ class DomainSnapshots:
                 # A finished revert leaves the old active image unneeded.
                 self._collect(st)
             yield st
-
-    def _settle(self):
-        """Return once libvirtd has finished any call on the domain.
-
-        A killed predecessor's last call (a snapshot of a set, a
-        definition) can still run in libvirtd: the client is gone, not its
-        call. Recovery that read the XML meanwhile would see the chain from
-        before, roll the switch back, and then have it happen under it.
-        Removing a metadata element that does not exist changes nothing,
-        but needs the domain's job, which that call holds until it is done.
-        """
-        try:
-            self.dom.setMetadata(libvirt.VIR_DOMAIN_METADATA_ELEMENT, None,
-                                 None, SETTLE_NAMESPACE,
-                                 libvirt.VIR_DOMAIN_AFFECT_CURRENT)
-        except libvirt.libvirtError as exc:
-            code = exc.get_error_code()
-            if code == libvirt.VIR_ERR_NO_DOMAIN:
-                return  # a transient domain stopped mid-revert: no call
-            if code != libvirt.VIR_ERR_OPERATION_TIMEOUT:
-                raise  # as from any other libvirt call of the recovery
-            raise errors.Busy(
-                'domain %s: libvirt still runs an earlier call on it (%s); '
-                'try again once it is done' % (
-                    self.name, exc.get_error_message())) from None
 
     def _report(self, message):
         LOG.warning('%s: %s', self.name, message)
@@ -298,12 +305,6 @@ class DomainSnapshots:
 
     def _check_chain(self, st):
         disks = self._disks()
-        if set(disks) != set(st.disks):
-            raise errors.ChainMismatch(
-                'domain %s now has disks %s but its light snapshots cover %s;'
-                ' detach the new disks or commit-all and start over'
-                % (self.name, ', '.join(sorted(disks)),
-                   ', '.join(sorted(st.disks))))
         running = self._running()
         for target, dstate in st.disks.items():
             live = disks[target]
@@ -495,8 +496,10 @@ class DomainSnapshots:
         """Switch every disk to its overlay, atomically."""
         refs = prepared.overlays
         if prepared.running:
+            uncovered = set(chain.disk_targets(self._xml())) - set(refs)
             try:
-                self.dom.snapshotCreateXML(snapshot_xml(refs), SNAPSHOT_FLAGS)
+                self.dom.snapshotCreateXML(snapshot_xml(refs, uncovered),
+                                           SNAPSHOT_FLAGS)
             except libvirt.libvirtError as exc:
                 raise errors.LightSnapError(
                     'libvirt refused the snapshot of %s: %s'

@@ -87,8 +87,11 @@ class Host:
                                       '--all")' % (name, self.uri)) from None
             raise
 
-    def domain(self, name):
-        handle = domain.DomainSnapshots(self, self.lookup(name))
+    def domain(self, name, targets=None):
+        """``targets``: the disks a new snapshot covers (default: those the
+        domain's snapshots cover, or every disk)."""
+        handle = domain.DomainSnapshots(self, self.lookup(name),
+                                        targets=targets)
         # Only handles with something to report are kept: a long-lived
         # Host (a service) would otherwise grow with every operation.
         self.opened = [h for h in self.opened if h.reports]

@@ -29,8 +29,10 @@ class Model:
     def delete(self, name):
         del self.snaps[name]
 
-    def revert(self, name):
-        self.current = copy.deepcopy(self.snaps[name])
+    def revert(self, name, targets=None):
+        """``targets``: the disks the snapshots cover (default: all)."""
+        for target in targets or self.snaps[name]:
+            self.current[target] = copy.deepcopy(self.snaps[name][target])
 
     def commit_all(self):
         self.snaps.clear()
@@ -38,6 +40,7 @@ class Model:
 
 class EngineTestCase(testcase.TestCase):
     disks = {'vda': 'file', 'vdb': 'file'}
+    covered = None  # the disks the snapshots cover; None: all
     running = True
     timeout_seconds = 600
 
@@ -117,7 +120,7 @@ class EngineTestCase(testcase.TestCase):
 
     def revert(self, name):
         self.dom().revert(name)
-        self.model.revert(name)
+        self.model.revert(name, self.covered)
 
     def commit_all(self):
         handle = self.dom()

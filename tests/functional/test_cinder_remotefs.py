@@ -25,16 +25,77 @@ REGIONS = 8
 
 
 class FakeCinder:
-    """The share-side half of Cinder's remotefs snapshot logic."""
+    """The share-side half of Cinder's remotefs snapshot logic, and what
+    each of its snapshots must read back.
 
-    def __init__(self, vm, target, volume_id):
+    ``nova`` is the VolumeSnapshots Nova's driver delegates to; ``model``
+    (tests.functional.base.Model) holds what the guest wrote.
+    """
+
+    def __init__(self, vm, target, volume_id, nova, model, regions=REGIONS):
         self.vm = vm
         self.target = target
         self.volume_id = volume_id
+        self.nova = nova
+        self.model = model
+        self.regions = regions
         root = vm.roots[target]
         self.root = root
         self.info = {'active': root.basename}
+        self.expected = {}  # snapshot id -> content at that point
         self.write_info()
+
+    def snapshot(self, snapshot_id):
+        """Cinder's ``_create_snapshot_online``; the switch's result."""
+        new_file = '%s.%s' % (self.root.basename, snapshot_id)
+        self.create_overlay(new_file)
+        result = self.nova.create(self.vm.domain, self.volume_id, new_file)
+        self.record(snapshot_id, new_file)
+        return result
+
+    def record(self, snapshot_id, new_file):
+        """What Cinder writes once Nova said the snapshot was taken."""
+        self.info[snapshot_id] = new_file
+        self.info['active'] = new_file
+        self.write_info()
+        self.expected[snapshot_id] = dict(self.model.current[self.target])
+
+    def delete(self, snapshot_id):
+        """Cinder's ``_delete_snapshot``; the kind of merge Nova did."""
+        delete_info, file_to_delete = self.delete_info(snapshot_id)
+        result = self.nova.delete(self.vm.domain, self.volume_id,
+                                  delete_info)
+        self.write_info()
+        self.remove(file_to_delete)
+        del self.expected[snapshot_id]
+        return result['job']
+
+    def verify(self, test, context):
+        """Every snapshot reads back, the live disk holds the guest's data,
+        and the files and chain are exactly what ``.info`` says."""
+        backing = self.chain()
+        for snapshot_id, content in self.expected.items():
+            # A remotefs snapshot's data is the file below its overlay.
+            below = backing[self.info[snapshot_id]]
+            test.assertIsNotNone(below, context)
+            bad = self.vm.mismatches(self.ref(below), content, self.regions)
+            test.assertEqual([], bad, '%s: snapshot %s of %s' % (
+                context, snapshot_id, self.target))
+        self.vm.flush()
+        disk = self.vm.disks()[self.target]
+        test.assertEqual(self.ref(self.info['active']), disk.active.ref,
+                         context)
+        test.assertEqual([], self.vm.mismatches(
+            disk.active.ref, self.model.current[self.target], self.regions),
+            '%s: live volume %s' % (context, self.target))
+        test.assertEqual(sorted(backing), self.files(), context)
+        for below in backing.values():
+            # Relative names as Cinder wrote them, and as the merges must
+            # keep them.
+            test.assertNotIn('/', below or '', context)
+        if self.vm.domain.isActive():
+            test.assertEqual(list(backing),
+                             [i.ref.basename for i in disk.chain], context)
 
     def ref(self, name):
         return self.root.sibling(name)
@@ -130,11 +191,12 @@ class RemoteFSSequenceTest(testcase.TestCase):
         self.vm = self.useFixture(domains.TestDomain(
             {'vda': 'file', 'vdb': self.kind},
             running=self.running, serials={'vdb': self.volume_id}))
-        self.cinder = FakeCinder(self.vm, 'vdb', self.volume_id)
         self.nova = volume_snapshots.VolumeSnapshots(self.vm.conn,
                                                      job_timeout=300)
         self.model = base.Model(['vdb'])
-        self.expected = {}  # snapshot id -> content at that point
+        self.cinder = FakeCinder(self.vm, 'vdb', self.volume_id, self.nova,
+                                 self.model)
+        self.expected = self.cinder.expected
         self.pattern = 0
 
     def write(self):
@@ -144,47 +206,15 @@ class RemoteFSSequenceTest(testcase.TestCase):
         self.model.write('vdb', region, self.pattern)
 
     def snapshot(self, snapshot_id):
-        new_file = '%s.%s' % (self.cinder.root.basename, snapshot_id)
-        self.cinder.create_overlay(new_file)
-        result = self.nova.create(self.vm.domain, self.volume_id, new_file)
-        self.assertEqual(self.cinder.ref(new_file).url, result['active'])
-        self.cinder.info[snapshot_id] = new_file
-        self.cinder.info['active'] = new_file
-        self.cinder.write_info()
-        self.expected[snapshot_id] = dict(self.model.current['vdb'])
+        result = self.cinder.snapshot(snapshot_id)
+        self.assertEqual(self.cinder.ref(self.cinder.info['active']).url,
+                         result['active'])
 
     def delete(self, snapshot_id):
-        delete_info, file_to_delete = self.cinder.delete_info(snapshot_id)
-        result = self.nova.delete(self.vm.domain, self.volume_id,
-                                  delete_info)
-        self.cinder.write_info()
-        self.cinder.remove(file_to_delete)
-        del self.expected[snapshot_id]
-        return result['job']
+        return self.cinder.delete(snapshot_id)
 
     def verify(self, context):
-        backing = self.cinder.chain()
-        for snapshot_id, content in self.expected.items():
-            # A remotefs snapshot's data is the file below its overlay.
-            below = backing[self.cinder.info[snapshot_id]]
-            self.assertIsNotNone(below, context)
-            bad = self.vm.mismatches(self.cinder.ref(below), content,
-                                     REGIONS)
-            self.assertEqual([], bad, '%s: snapshot %s' % (context,
-                                                           snapshot_id))
-        self.vm.flush()
-        live = self.vm.disks()['vdb'].active.ref
-        self.assertEqual(self.cinder.ref(self.cinder.info['active']), live)
-        self.assertEqual([], self.vm.mismatches(
-            live, self.model.current['vdb'], REGIONS), context)
-        self.assertEqual(sorted(backing), self.cinder.files(), context)
-        for name, below in backing.items():
-            # Relative names as Cinder wrote them, and as the merges must
-            # keep them.
-            self.assertNotIn('/', below or '', context)
-        if self.running:
-            live = [i.ref.basename for i in self.vm.disks()['vdb'].chain]
-            self.assertEqual(list(backing), live, context)
+        self.cinder.verify(self, context)
 
     def test_create_four_then_delete_middle_oldest_newest_last(self):
         for i in range(1, 5):

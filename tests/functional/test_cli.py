@@ -62,6 +62,42 @@ class CliTest(testcase.TestCase):
         self.assertIn('name', table.splitlines()[0])
         self.assertIn('b', table)
 
+    def test_disk_choice_leaves_the_other_disks_alone(self):
+        vdb = self.vm.roots['vdb']
+        self.vm.write('vda', 0, 1)
+        self.vm.write('vdb', 0, 7)
+        self.ok('create', self.vm.name, '--name', 'a', '--disk', 'vda')
+        self.vm.write('vda', 0, 2)
+        self.vm.write('vdb', 1, 8)
+        # Later creates cover what the first one chose.
+        self.ok('create', self.vm.name, '--name', 'b')
+        data = json.loads(self.ok('list', self.vm.name, '--format', 'json'))
+        self.assertEqual([['vda'], ['vda']],
+                         [sorted(s['disks']) for s in data])
+        self.assertEqual([vdb], [i.ref for i in
+                                 self.vm.disks()['vdb'].chain])
+        # Another choice, or a disk the domain lacks, is refused.
+        for disk in ('vdb', 'vdz', '../vda'):
+            proc = self.run_cli('create', self.vm.name, '--disk', disk)
+            self.assertNotEqual(0, proc.returncode, disk)
+            self.assertIn('lightsnap: error:', proc.stderr)
+        self.assertEqual(2, len(json.loads(self.ok(
+            'list', self.vm.name, '--format', 'json'))))
+        self.ok('revert', self.vm.name, 'a')
+        self.ok('delete', self.vm.name, 'b')
+        self.ok('commit-all', self.vm.name)
+        disks = self.vm.disks()
+        self.assertEqual([vdb], [i.ref for i in disks['vdb'].chain])
+        self.assertEqual([self.vm.roots['vda']],
+                         [i.ref for i in disks['vda'].chain])
+        self.assertEqual([], self.vm.mismatches(vdb, {0: 7, 1: 8}, 2))
+        self.assertEqual([], self.vm.mismatches(self.vm.roots['vda'],
+                                                {0: 1}, 2))
+        # With no snapshot left, the domain may cover other disks.
+        self.ok('create', self.vm.name, '--name', 'c', '--disk', 'vdb')
+        data = json.loads(self.ok('list', self.vm.name, '--format', 'json'))
+        self.assertEqual(['vdb'], sorted(data[0]['disks']))
+
     def test_list_works_without_libvirt(self):
         self.ok('create', self.vm.name, '--name', 'a')
         cmd = [sys.executable, '-m', 'nova_lightsnap.cmd.lightsnap',

@@ -90,12 +90,18 @@ class TestDomain(fixtures.Fixture):
 
     def __init__(self, disks=None, running=True, agent_channel=False,
                  os_xml=NO_OS, memory=64, persistent=True, serials=None,
-                 nova_layout=False):
-        """``nova_layout``: one file disk laid out as Nova's qcow2 image
-        backend does, ``<dir>/instances/<uuid>/disk`` backed by a raw image
-        in ``<dir>/instances/_base`` (absolute backing name)."""
+                 nova_layout=False, instance_files=None, extra_xml=''):
+        """``nova_layout``: the root disk ``vda`` laid out as Nova's qcow2
+        image backend does, ``<dir>/instances/<uuid>/disk`` backed by a raw
+        image in ``<dir>/instances/_base`` (absolute backing name), and the
+        file disks named in ``instance_files`` (target -> file name, such
+        as ``disk.eph0``) beside it. ``extra_xml`` goes into
+        ``<devices>`` as it is, with ``{dir}`` replaced by the test's
+        directory."""
         super().__init__()
         self.nova_layout = nova_layout
+        self.instance_files = instance_files or {}
+        self.extra_xml = extra_xml
         self.disk_kinds = disks or {'vda': 'file', 'vdb': 'file'}
         self.running = running
         self.agent_channel = agent_channel
@@ -123,7 +129,8 @@ class TestDomain(fixtures.Fixture):
             uuid='\n  <uuid>%s</uuid>' % self.uuid,
             disks=''.join(disk_xml(t, r, serial=self.serials.get(t))
                           for t, r in sorted(self.roots.items())),
-            extra=AGENT_CHANNEL if self.agent_channel else '')
+            extra=self.extra_xml.replace('{dir}', self.dir) +
+            (AGENT_CHANNEL if self.agent_channel else ''))
         self.addCleanup(self._remove_domain)
         if self.persistent:
             self.dom = self.conn.defineXML(xml)
@@ -134,11 +141,18 @@ class TestDomain(fixtures.Fixture):
 
     def _make_disk(self, target, kind):
         fname = '%s-%s.qcow2' % (self.name, target)
-        if self.nova_layout:
+        instance_dir = os.path.join(self.instances_path, self.uuid)
+        if self.nova_layout and target in self.instance_files:
+            os.makedirs(instance_dir, mode=0o755, exist_ok=True)
+            path = os.path.join(instance_dir, self.instance_files[target])
+            qemu_img('create', '-q', '-f', 'qcow2', path, DISK_SIZE)
+            os.chmod(path, 0o666)
+            return chain.ImageRef('file', path)
+        if self.nova_layout and target == 'vda':
             base = os.path.join(self.instances_path, '_base', self.uuid)
             path = os.path.join(self.instances_path, self.uuid, 'disk')
             for directory in (os.path.dirname(base), os.path.dirname(path)):
-                os.makedirs(directory, mode=0o755)
+                os.makedirs(directory, mode=0o755, exist_ok=True)
             qemu_img('create', '-q', '-f', 'raw', base, DISK_SIZE)
             qemu_img('create', '-q', '-f', 'qcow2', '-b', base, '-F', 'raw',
                      path)
@@ -205,7 +219,11 @@ class TestDomain(fixtures.Fixture):
     # -- data -----------------------------------------------------------
 
     def _hmp(self, target, command):
-        alias = 'virtio-disk%d' % sorted(self.roots).index(target)
+        # libvirt's alias of a virtio disk numbers it by its target name.
+        index = 0
+        for letter in target[2:]:
+            index = index * 26 + ord(letter) - ord('a') + 1
+        alias = 'virtio-disk%d' % (index - 1)
         return libvirt_qemu.qemuMonitorCommand(
             self.domain, 'qemu-io -d %s/virtio-backend "%s"' % (alias,
                                                                 command),

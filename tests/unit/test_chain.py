@@ -81,6 +81,17 @@ class ParseTest(testcase.TestCase):
         self.assertEqual(['vda'], [d.target for d in
                                    chain.parse_disks(xml)])
 
+    def test_disk_targets_name_every_disk(self):
+        xml = """<domain><devices>
+          <disk type='file' device='cdrom'><target dev='hda'/></disk>
+          <disk type='network' device='disk'>
+            <source protocol='rbd' name='pool/img'/><target dev='vdb'/>
+          </disk>
+          <disk type='file' device='disk'><source file='/a.qcow2'/>
+            <target dev='vda'/></disk>
+        </devices></domain>"""
+        self.assertEqual(['hda', 'vdb', 'vda'], chain.disk_targets(xml))
+
     def test_unsupported_disk_types_are_named(self):
         xml = """<domain><devices>
           <disk type='network' device='disk'><driver type='raw'/>

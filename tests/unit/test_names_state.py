@@ -55,6 +55,22 @@ class NamesTest(testcase.TestCase):
                          domain.overlay_name('vm-vda.qcow2', 12))
 
 
+class SnapshotXmlTest(testcase.TestCase):
+
+    def test_uncovered_disks_are_listed_as_no(self):
+        xml = domain.snapshot_xml(
+            {'vda': ImageRef('file', "/i/disk.ls0001'.qcow2")},
+            uncovered={'vdb', 'hda'})
+        self.assertEqual(
+            "<domainsnapshot><disks>"
+            "<disk name='hda' snapshot='no'/>"
+            "<disk name='vdb' snapshot='no'/>"
+            "<disk name='vda' snapshot='external' type='file'>"
+            "<driver type='qcow2'/>"
+            "<source file='/i/disk.ls0001&apos;.qcow2'/></disk>"
+            "</disks></domainsnapshot>", xml)
+
+
 class StateFileTest(testcase.TestCase):
 
     def setUp(self):

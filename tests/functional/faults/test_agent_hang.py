@@ -8,10 +8,17 @@ snapshot unquiesced (``auto``) or refuses it (``required``).
 """
 
 import time
+import uuid
+
+import libvirt
 
 from nova_lightsnap.engine import errors
 from nova_lightsnap.engine import quiesce
+from nova_lightsnap import volume_snapshots
+from tests.functional import base
+from tests.functional import test_cinder_remotefs
 from tests.functional import test_quiesce
+from tests.support import domains
 from tests.support import guest
 
 AGENT_TIMEOUT = 3
@@ -75,3 +82,60 @@ class AgentHangTest(test_quiesce.QuiesceTestCase):
         self.assertEqual(before[1], after[1])
         self.assertEqual([f for f in before[0] if 'lightsnap' not in f],
                          [f for f in after[0] if 'lightsnap' not in f])
+
+
+class ThawFailsAfterTheSwitchTest(test_quiesce.QuiesceTestCase):
+    """libvirt reports a volume snapshot as failed when the thaw fails
+    after the switch: the agent's fsfreeze hook exits 1 on thaw."""
+
+    HOOK = '#!/bin/sh\n[ "$1" = thaw ] && exit 1\nexit 0\n'
+
+    def test_the_switched_volume_is_reported_as_snapshotted(self):
+        volume_id = str(uuid.uuid4())
+        self.vm, self.host = self.start(
+            os_xml=domains.guest_os_xml(), memory=256, agent_channel=True,
+            serials={'vdb': volume_id})
+        agent = guest.GuestAgent(self.vm.domain)
+        agent.wait_ready(180)
+        agent.sh("cat > /hook <<'EOF'\n%sEOF\nchmod 755 /hook" % self.HOOK)
+        agent.sh(RESTART_AGENT)
+        time.sleep(3)
+        agent = guest.GuestAgent(self.vm.domain)
+        agent.wait_ready(60)
+        model = base.Model(['vdb'])
+        nova = volume_snapshots.VolumeSnapshots(self.vm.conn,
+                                                job_timeout=60)
+        cinder = test_cinder_remotefs.FakeCinder(self.vm, 'vdb', volume_id,
+                                                 nova, model)
+        self.vm.write('vdb', 0, 1)
+        model.write('vdb', 0, 1)
+        new_file = '%s.s1' % cinder.root.basename
+        cinder.create_overlay(new_file)
+        # The hook really fails the thaw: libvirt reports the error.
+        self.assertRaisesRegex(
+            libvirt.libvirtError, 'hook',
+            self.vm.domain.snapshotCreateXML,
+            nova.snapshot_xml(*volume_snapshots.find_volume_disk(
+                self.vm.domain.XMLDesc(0), volume_id),
+                cinder.ref(new_file)),
+            volume_snapshots.SNAPSHOT_FLAGS | volume_snapshots.QUIESCE_FLAG)
+        # That one switched the disk: Cinder's overlay is now in use.
+        self.assertEqual(cinder.ref(new_file),
+                         self.vm.disks()['vdb'].active.ref)
+        cinder.record('s1', new_file)
+        self.vm.write('vdb', 1, 2)
+        model.write('vdb', 1, 2)
+        cinder.verify(self, 'after the first switch')
+
+        new_file = '%s.s2' % cinder.root.basename
+        cinder.create_overlay(new_file)
+        result = nova.create(self.vm.domain, volume_id, new_file,
+                             quiesce=True)
+        # Taken while frozen, reported as taken, never retried onto itself.
+        self.assertEqual((cinder.ref(new_file).url, True),
+                         (result['active'], result['quiesced']))
+        self.assertEqual('thawed', agent.freeze_status())
+        cinder.record('s2', new_file)
+        self.vm.write('vdb', 2, 3)
+        model.write('vdb', 2, 3)
+        cinder.verify(self, 'after the snapshot whose thaw failed')

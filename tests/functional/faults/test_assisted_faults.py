@@ -7,6 +7,7 @@ what the retry Cinder may send gets a clear answer.
 """
 
 import os
+import threading
 import time
 
 import libvirt
@@ -31,11 +32,17 @@ class AssistedFaultTest(test_cinder_remotefs.RemoteFSSequenceTest):
         blockjob.start_event_loop()
 
     def cut_nova(self):
-        """Nova's side through the proxy, on a connection of its own."""
+        """Nova's side through the proxy, on a connection of its own; it
+        reconnects, as Nova's driver does, once the connection is lost."""
+        conn = self.proxy_connection()
+        return (volume_snapshots.VolumeSnapshots(
+            conn, job_timeout=60, connect=self.proxy_connection),
+            conn.lookupByName(self.vm.name))
+
+    def proxy_connection(self):
         conn = libvirt.open(self.proxy.uri)
         self.addCleanup(_close, conn)
-        return (volume_snapshots.VolumeSnapshots(conn, job_timeout=60),
-                conn.lookupByName(self.vm.name))
+        return conn
 
     def test_libvirtd_lost_during_an_intermediate_commit(self):
         for i in (1, 2, 3):
@@ -57,27 +64,50 @@ class AssistedFaultTest(test_cinder_remotefs.RemoteFSSequenceTest):
         del self.expected['s2']
         self.verify('after the merge that lost libvirtd')
 
-    def test_libvirtd_lost_during_the_switch(self):
+    def test_reply_lost_after_the_switch_is_a_snapshot_taken(self):
         self.write()
         self.snapshot('s1')
         self.write()
         nova, dom = self.cut_nova()
+        # libvirtd gets the call, the connection drops before the reply.
         self.proxy.arm(px.SNAPSHOT_CREATE_XML, 'call', action='cut')
         new_file = '%s.s2' % self.cinder.root.basename
         self.cinder.create_overlay(new_file)
-        self.assertRaises((errors.LightSnapError, libvirt.libvirtError),
-                          nova.create, dom, self.volume_id, new_file)
-        # The switch happened: a retried create is refused, the chain is
-        # Cinder's with new_file on top, nothing written is lost.
-        exc = self.assertRaises(errors.InvalidInput, self.nova.create,
-                                self.vm.domain, self.volume_id, new_file)
-        self.assertIn('already in the backing chain', str(exc))
-        self.cinder.info['s2'] = new_file
-        self.cinder.info['active'] = new_file
-        self.cinder.write_info()
-        self.expected['s2'] = dict(self.model.current['vdb'])
+        result = nova.create(dom, self.volume_id, new_file)
+        # The live XML, read once libvirtd was done, says the disk runs on
+        # new_file: Cinder is told the snapshot was taken, not "error".
+        self.assertEqual(self.cinder.ref(new_file).url, result['active'])
+        self.cinder.record('s2', new_file)
         self.write()
-        self.verify('after the switch that lost libvirtd')
+        self.verify('after the switch whose reply was lost')
+
+    def test_call_lost_before_the_switch_is_an_error(self):
+        self.write()
+        self.snapshot('s1')
+        self.write()
+        nova, dom = self.cut_nova()
+        trap = self.proxy.arm(px.SNAPSHOT_CREATE_XML, 'call')
+        new_file = '%s.s2' % self.cinder.root.basename
+        self.cinder.create_overlay(new_file)
+        failures = []
+
+        def create():
+            try:
+                nova.create(dom, self.volume_id, new_file)
+            except Exception as exc:  # checked below
+                failures.append(exc)
+        thread = threading.Thread(target=create)
+        thread.start()
+        self.assertTrue(trap.hit.wait(60))
+        self.proxy.cut()  # the call never reaches libvirtd
+        thread.join(120)
+        self.assertEqual(1, len(failures))
+        self.assertIsInstance(failures[0], errors.LightSnapError)
+        self.assertNotIn(px.SNAPSHOT_CREATE_XML, self.proxy.forwarded)
+        # Cinder, told "error", removes its overlay; nothing else changed.
+        self.cinder.remove(new_file)
+        self.write()
+        self.verify('after the switch that never reached libvirtd')
 
     def wait_no_job(self):
         deadline = time.monotonic() + 60

@@ -85,11 +85,18 @@ class ConfTestCase(test.NoDBTestCase):
                           gluster_transport='nfs', group='lightsnap')
         self.assertRaises(ValueError, self.flags, job_timeout=0,
                           group='lightsnap')
+        # A volume merge must end before Cinder stops waiting (7,200 s,
+        # less the wait for a light-snapshot operation and a margin).
+        self.flags(volume_job_timeout=6600, group='lightsnap')
+        self.assertRaises(ValueError, self.flags, volume_job_timeout=6601,
+                          group='lightsnap')
+        self.assertIn('7200 s', lightsnap_conf.OPTS[1].help)
 
     def test_list_opts(self):
         [(group, opts)] = lightsnap_conf.list_opts()
         self.assertEqual('lightsnap', group.name)
-        self.assertEqual(['job_timeout', 'merge_bandwidth',
+        self.assertEqual(['job_timeout', 'volume_job_timeout',
+                          'merge_bandwidth',
                           'gluster_transport', 'glusterfs_mount_point_base',
                           'glusterfs_mount_options', 'live_migration',
                           'keep_store_on_destroy', 'export_dir',

@@ -132,6 +132,8 @@ class VolumeSnapshotBase(test.NoDBTestCase):
         self.dom.blockJobInfo.return_value = {}
         self.xml = domain_xml(volume_disk(THREE))
         self.dom.XMLDesc.side_effect = lambda flags=0: self.xml
+        # After an error the live XML is read on a fresh lookup.
+        self.conn.lookupByUUIDString.return_value = self.dom
         self.get_guest = self.useFixture(fixtures.MockPatchObject(
             self.drvr._host, 'get_guest',
             return_value=libvirt_guest.Guest(self.dom))).mock
@@ -243,6 +245,38 @@ class VolumeSnapshotCreateTestCase(VolumeSnapshotBase):
         self.assertIn('guest agent is not responding', str(ex))
         self.dom.snapshotCreateXML.assert_called_once_with(
             self.expected_file_xml(), SNAP_FLAGS_Q)
+        self.update.assert_called_once_with(self.c, SNAPSHOT_ID, 'error')
+
+    def test_create_thaw_fails_after_the_switch(self):
+        switched = domain_xml(volume_disk(
+            [('volume-1.snap-c', 9, 'qcow2')] + THREE))
+
+        def thaw_fails(xml, flags):
+            self.xml = switched
+            raise fakelibvirt.make_libvirtError(
+                libvirt.libvirtError, 'thaw failed',
+                error_code=libvirt.VIR_ERR_INTERNAL_ERROR,
+                error_message='fsfreeze hook has failed with status 1')
+        self.dom.snapshotCreateXML.side_effect = thaw_fails
+        self.create(self.instance(agent=True))
+        # Taken (frozen): no retry onto new_file, Cinder told it worked.
+        self.dom.snapshotCreateXML.assert_called_once_with(
+            self.expected_file_xml(), SNAP_FLAGS_Q)
+        self.dom.setMetadata.assert_called_once()
+        self.update.assert_called_once_with(self.c, SNAPSHOT_ID, 'creating')
+
+    def test_create_unreadable_after_an_error_says_what_to_check(self):
+        self.dom.snapshotCreateXML.side_effect = (
+            fakelibvirt.make_libvirtError(
+                libvirt.libvirtError, 'lost', error_message='End of file'))
+        self.conn.lookupByUUIDString.side_effect = (
+            fakelibvirt.make_libvirtError(
+                libvirt.libvirtError, 'no connection',
+                error_message='no connection to libvirtd'))
+        ex = self.assertRaises(exception.InternalError, self.create,
+                               self.instance())
+        self.assertIn('cannot be read (no connection to libvirtd) to tell '
+                      'whether the disk switched', str(ex))
         self.update.assert_called_once_with(self.c, SNAPSHOT_ID, 'error')
 
     def test_create_libvirt_refuses(self):
@@ -573,7 +607,8 @@ class VolumeSnapshotDeleteTestCase(VolumeSnapshotBase):
         self.assert_deleted()
 
     def test_delete_timeout_cancels(self):
-        self.flags(job_timeout=1, group='lightsnap')
+        # Volume merges have a bound of their own, below Cinder's wait.
+        self.flags(volume_job_timeout=1, group='lightsnap')
         running = {'cur': 1, 'end': 10}
         self.dom.blockJobInfo.side_effect = lambda disk, flags: running
         self.dom.blockJobAbort.side_effect = (
