@@ -32,8 +32,10 @@ class Model:
     def revert(self, name):
         self.current = copy.deepcopy(self.snaps[name])
 
-    def commit_all(self):
-        self.snaps.clear()
+    def commit_all(self, keep=()):
+        """Every snapshot goes but those in ``keep`` (stored ones a move
+        keeps)."""
+        self.snaps = {n: v for n, v in self.snaps.items() if n in keep}
 
 
 class EngineTestCase(testcase.TestCase):

@@ -80,6 +80,9 @@ class NovaHooksTestCase(base.EngineTestCase):
             self.nova, '_instance', lambda uuid: self.instance))
         self.root = os.path.join(self.vm.instances_path, self.vm.uuid,
                                  'disk')
+        # Nova's image cache: the moves here copy ``disk`` only.
+        self.base_image = os.path.join(self.vm.instances_path, '_base',
+                                       self.vm.uuid)
         self.ops = self.nova.operations
         return self.nova.host
 
@@ -92,6 +95,23 @@ class NovaHooksTestCase(base.EngineTestCase):
 
     def state(self):
         return nova_instances.load_state(self.instance)
+
+    def stored_names(self):
+        return {s.name for s in self.state().snapshots if s.stored}
+
+    def live_migrate(self):
+        """As Nova's live migration with the ``commit`` policy on a shared
+        instance path: the domain keeps running throughout."""
+        self.conf.config(live_migration='commit', group='lightsnap')
+        self.nova.check_live_migration(self.instance)
+        self.nova.commit_for_move(self.instance)
+        self.model.commit_all(keep=self.stored_names())
+        self.assertTrue(self.vm.domain.isActive())
+        self.assertEqual([self.root, self.base_image],
+                         [i.ref.path for i in self.vm.disks()['vda'].chain])
+        self.verify('live migration: after the commit, before the move')
+        self.nova.after_live_migration(self.instance)
+        self.assertFalse(self.state().committed)
 
     def hard_reboot(self):
         """As Nova's _hard_reboot: destroy, regenerate the XML, start."""
@@ -215,6 +235,20 @@ class LifecycleHooksTest(NovaHooksTestCase):
         self.conf.config(live_migration='commit', group='lightsnap')
         self.nova.check_live_migration(self.instance)
         self.verify('refused, nothing changed')
+
+    def test_live_migration_commit_policy_keeps_the_data(self):
+        self.nova.after_spawn(self.instance)
+        self.write_and_create('s1', 's2')
+        self.live_migrate()
+        st = self.state()
+        self.assertEqual(([], 2), (st.snapshots, st.next_index - 1))
+        self.assertEqual({self.root}, {
+            d.ref(d.active).path for d in st.disks.values()})
+        self.verify('after the live migration')
+        # Light snapshots start over on the destination.
+        self.write_and_create('s3')
+        self.revert('s3')
+        self.verify('a snapshot and a revert after the live migration')
 
     def test_destroy_keeps_the_store_when_asked(self):
         self.nova.after_spawn(self.instance)
