@@ -779,10 +779,17 @@ class DomainSnapshots:
 
     def commit_all(self, committed=False):
         """Fold every layer into the root image; ``committed`` marks the
-        domain for a move (resize, migration): the next start re-adopts."""
+        domain for a move (resize, migration): the next start re-adopts.
+
+        A move keeps the stored snapshots whose every disk is kept in the
+        store: nothing of theirs is in the live chain, and the store moves
+        with the instance directory. Otherwise the store goes too.
+        """
         with self.operation() as st:
-            count = len(st.snapshots)
-            st.snapshots = []
+            keep = [s for s in st.snapshots if committed and s.stored and
+                    set(s.kept) == set(s.layers)]
+            count = len(st.snapshots) - len(keep)
+            st.snapshots = keep
             self._save(st)
             self._collect(st)
             st.root_index = st.next_index - 1
