@@ -192,6 +192,38 @@ class RecoveryTest(base.EngineTestCase):
         self.revert('s1')
         self.verify('after the revert was done again')
 
+    def test_a_store_of_hard_links_is_kept_in_files_of_its_own(self):
+        # As an earlier version left it: s1 stored, its layers in the live
+        # chain and hard-linked into the store.
+        self.write_and_create('s1', 's2')
+        handle = self.dom()
+        with handle.operation() as st:
+            st.store = True
+            snap = st.snapshot('s1')
+            snap.stored = True
+            links = {}
+            for target, layer in snap.layers.items():
+                links[target] = os.path.join(handle.store_dir(), 's1',
+                                             '%s-%s' % (target, layer))
+                os.makedirs(os.path.dirname(links[target]), exist_ok=True)
+                os.link(st.disks[target].ref(layer).path, links[target])
+            handle._save(st)
+        handle = self.fresh()
+        handle.create('s3', 'off')
+        self.model.create('s3')
+        st = self.state()
+        snap = st.snapshot('s1')
+        for target, layer in snap.layers.items():
+            self.assertEqual(links[target], st.layer_ref(snap, target).path)
+            self.assertFalse(os.path.samefile(
+                links[target], st.disks[target].ref(layer).path))
+        self.verify('after keeping the hard-linked s1')
+        self.dom().delete('s2', purge=True)
+        self.model.delete('s2')
+        for dstate in self.state().disks.values():
+            self.assertEqual(2, len(dstate.layers))
+        self.verify('after its layers left the live chain')
+
 
 class JobTimeoutTest(base.EngineTestCase):
     disks = {'vda': 'file'}
