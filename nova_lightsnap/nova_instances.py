@@ -315,12 +315,28 @@ class NovaInstances:
             return
         store = domain_mod.store_dir(state_path(instance), instance.uuid)
         if CONF.lightsnap.keep_store_on_destroy and os.path.isdir(store):
+            self._detach_store(store)
             kept = os.path.join(CONF.instances_path, KEPT_DIR, instance.uuid)
             os.makedirs(os.path.dirname(kept), exist_ok=True)
             shutil.move(store, kept)
             LOG.warning('kept the light-snapshot store of the deleted '
                         'instance in %s', kept, instance=instance)
         self.host.registry.forget_domain(instance.uuid)
+
+    @staticmethod
+    def _detach_store(store):
+        """Kept files backed by something outside the store (Nova's image
+        cache, which forgets an image no instance uses) hold all of it
+        instead, so the store reads on its own wherever it goes."""
+        inside = os.path.realpath(store) + os.sep
+        for top, _, files in os.walk(store):
+            for name in sorted(files):
+                path = os.path.join(top, name)
+                backing = images.info(chain.ImageRef('file', path)).get(
+                    'full-backing-filename')
+                if backing and not os.path.realpath(os.path.join(
+                        top, backing)).startswith(inside):
+                    images.rebase_safe(path, None, None)
 
     def image_snapshot(self, instance, out_path, image_format,
                        require_quiesce):

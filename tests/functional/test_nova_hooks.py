@@ -375,7 +375,10 @@ class LifecycleHooksTest(NovaHooksTestCase):
         kept = os.path.join(self.vm.instances_path, 'lightsnap-kept',
                             self.vm.uuid, 's1', 'vda-' + layer)
         self.assertTrue(os.path.exists(kept), kept)
-        # The kept file holds s1 on its own (on Nova's _base).
+        # The kept file holds s1 on its own, without Nova's _base image
+        # (the image cache removes it once no instance uses it).
+        self.assertNotIn('backing-filename',
+                         domains.qemu_img('info', '--output=json', kept))
         self.assertEqual([], self.vm.mismatches(
             chain.ImageRef('file', kept),
             self.model.snaps['s1']['vda'], base.REGIONS))
