@@ -73,6 +73,11 @@ class Scenarios:
         st = self.state()
         self.assertEqual(['day%d' % d for d in range(1, 5)],
                          [s.name for s in st.snapshots if s.stored])
+        # day5's layer (the fourth overlay) was folded into the root
+        # image, which day5 names now.
+        self.assertEqual(4, st.root_index)
+        self.assertEqual({t: d.root.basename for t, d in st.disks.items()},
+                         st.snapshot('day5').layers)
         for target, disk in self.vm.disks().items():
             if self.running:
                 self.assertEqual(3, len(disk.chain), target)
