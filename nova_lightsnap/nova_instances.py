@@ -206,13 +206,18 @@ class NovaInstances:
                 dstate.formats = {root.basename:
                                   dstate.formats.get(root.basename, 'qcow2')}
                 dstate.active = root.basename
-            st.snapshots, st.journal, st.garbage = [], None, []
+            # The stored snapshots came along in the store folder, kept
+            # on their own: they stay, and stay revertible.
+            st.snapshots = [s for s in st.snapshots if s.stored and
+                            set(s.kept) == set(s.layers)]
+            st.journal, st.garbage = None, []
             st.committed = False
             state_file.save(st)
         self.host.registry.record_domain(instance.uuid, instance.name,
                                          state_file.path)
         LOG.info('light snapshots start over on this host after the move '
-                 '(next index %d)', st.next_index, instance=instance)
+                 '(next index %d, %d stored)', st.next_index,
+                 len(st.snapshots), instance=instance)
         return st
 
     def backing_disk_info(self, instance, disk_info):
@@ -294,21 +299,35 @@ class NovaInstances:
         return result
 
     def check_live_migration(self, instance):
+        # Stored snapshots travel in the store; the others would be
+        # committed.
         st = load_state(instance)
-        if (st is not None and st.snapshots and
-                CONF.lightsnap.live_migration == 'refuse'):
+        live = [s for s in (st.snapshots if st else ()) if not s.stored]
+        if live and CONF.lightsnap.live_migration == 'refuse':
             raise exception.MigrationPreCheckError(
                 reason='instance %s has %d light snapshot(s) and '
                        '[lightsnap] live_migration is "refuse"; delete or '
-                       'commit-all them first' % (instance.uuid,
-                                                  len(st.snapshots)))
+                       'commit-all them first' % (instance.uuid, len(live)))
 
     def copy_state(self, instance, from_dir, dest):
-        """Send the metadata to the destination (None: shared storage)."""
+        """Send the metadata and the store (the kept files of the stored
+        snapshots) to the destination (None: this host, or shared
+        storage)."""
         src = os.path.join(from_dir, os.path.basename(state_path(instance)))
         if not os.path.exists(src):
             return
-        libvirt_utils.copy_image(src, state_path(instance), host=dest)
+        here = state_path(instance)
+        store = domain_mod.store_dir(src, instance.uuid)
+        there = domain_mod.store_dir(here, instance.uuid)
+        if os.path.isdir(store) and (dest is not None or
+                                     os.path.realpath(store) !=
+                                     os.path.realpath(there)):
+            if dest is None:
+                # A retried move: copy the source's store again.
+                shutil.rmtree(there, ignore_errors=True)
+            libvirt_utils.copy_image(store, os.path.dirname(here),
+                                     host=dest)
+        libvirt_utils.copy_image(src, here, host=dest)
 
     def after_live_migration(self, instance):
         if load_state(instance) is not None:
@@ -323,12 +342,28 @@ class NovaInstances:
             return
         store = domain_mod.store_dir(state_path(instance), instance.uuid)
         if CONF.lightsnap.keep_store_on_destroy and os.path.isdir(store):
+            self._detach_store(store)
             kept = os.path.join(CONF.instances_path, KEPT_DIR, instance.uuid)
             os.makedirs(os.path.dirname(kept), exist_ok=True)
             shutil.move(store, kept)
             LOG.warning('kept the light-snapshot store of the deleted '
                         'instance in %s', kept, instance=instance)
         self.host.registry.forget_domain(instance.uuid)
+
+    @staticmethod
+    def _detach_store(store):
+        """Kept files backed by something outside the store (Nova's image
+        cache, which forgets an image no instance uses) hold all of it
+        instead, so the store reads on its own wherever it goes."""
+        inside = os.path.realpath(store) + os.sep
+        for top, _, files in os.walk(store):
+            for name in sorted(files):
+                path = os.path.join(top, name)
+                backing = images.info(chain.ImageRef('file', path)).get(
+                    'full-backing-filename')
+                if backing and not os.path.realpath(os.path.join(
+                        top, backing)).startswith(inside):
+                    images.rebase_safe(path, None, None)
 
     def image_snapshot(self, instance, out_path, image_format,
                        require_quiesce):

@@ -114,8 +114,9 @@ class InstanceOperations:
 
     def _snapshot_view(self, st, item):
         size = 0
-        for target, layer in st.snapshot(item['name']).layers.items():
-            ref = st.disks[target].ref(layer)
+        snap = st.snapshot(item['name'])
+        for target in snap.layers:
+            ref = st.layer_ref(snap, target)
             if ref.kind == 'file':
                 size += images.allocated(ref)
         return dict(item, size=size)

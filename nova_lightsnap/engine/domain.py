@@ -10,6 +10,7 @@ import dataclasses
 import datetime
 import logging
 import os
+import re
 
 import libvirt
 
@@ -47,6 +48,20 @@ def store_dir(state_path, uuid):
     metadata: one folder per domain, so domains sharing a directory never
     touch each other's."""
     return os.path.join(os.path.dirname(state_path), uuid + STORE_SUFFIX)
+
+
+def kept_name(uuid, snapshot, target, layer):
+    """Where a stored snapshot's disk is kept, relative to the disk's
+    directory (the instance directory for Nova, where the metadata is):
+    the store moves with it."""
+    return os.path.join(uuid + STORE_SUFFIX, snapshot,
+                        '%s-%s' % (target, layer))
+
+
+def layer_index(basename):
+    """The file number of an overlay's name, None for other images."""
+    match = re.search(r'\.ls(\d{4,})\.qcow2$', basename)
+    return int(match.group(1)) if match else None
 
 
 def snapshot_xml(overlays, uncovered=()):
@@ -286,6 +301,9 @@ class DomainSnapshots:
                 self._recover(st)
             self._empty_garbage(st)
             self._check_chain(st)
+            # A stored snapshot whose keep was cut off (or stored by an
+            # earlier version, hard-linked) is kept now.
+            self._keep(st)
             if recovered:
                 # A finished revert leaves the old active image unneeded.
                 self._collect(st)
@@ -353,8 +371,11 @@ class DomainSnapshots:
                          % (journal['op'], journal['name']))
         elif not switched:
             self._undefine_overlays(st, new)
-            for ref in new.values():
+            for target, ref in new.items():
                 images.remove(ref)
+                if target in journal.get('kept', {}):
+                    with contextlib.suppress(FileNotFoundError):
+                        os.unlink(images.unkeep_staging(ref))
             self._report('rolled back the %s of %r that was interrupted; '
                          'nothing changed' % (journal['op'], journal['name']))
         else:
@@ -560,10 +581,15 @@ class DomainSnapshots:
     def delete_in(self, st, name, purge=False):
         snap = st.snapshot(name)
         if st.store and not purge and not snap.stored:
+            # Marked first: until each disk's kept file is recorded, its
+            # layer keeps the name, and a cut-off keep is done again.
             snap.stored = True
             self._save(st)
-            self._sync_store(st)
+            self._keep(st)
+            self._collect(st)
             return {'deleted': name, 'stored': True}
+        if snap.stored:
+            self._unkeep(st, snap)
         st.snapshots.remove(snap)
         self._save(st)
         self._collect(st)
@@ -589,44 +615,102 @@ class DomainSnapshots:
     def store_dir(self):
         return store_dir(self.state_file.path, self.uuid)
 
-    def _sync_store(self, st):
-        """Hard-link each stored snapshot's current layer files.
+    def _kept_ref(self, st, snap, target):
+        return st.disks[target].ref(snap.kept[target])
 
-        A merge may move a snapshot's name to another file, so the links
-        are refreshed after every change. Gluster layers stay in their
-        volume, named in the metadata only.
+    def _kept_backing(self, st, snap, target):
+        """What a new kept file of ``snap`` is backed by, relative to its
+        directory, and its format: the kept file of the nearest stored
+        snapshot (older first), else what the root image is backed by, else
+        nothing. Never a live layer: a merge may write into those."""
+        dstate = st.disks[target]
+        where = os.path.dirname(dstate.ref(
+            kept_name(self.uuid, snap.name, target, snap.layers[target])).path)
+        position = st.snapshots.index(snap)
+        kept = [(abs(i - position) + (0.5 if i > position else 0), other)
+                for i, other in enumerate(st.snapshots)
+                if other is not snap and target in other.kept]
+        if kept:
+            other = min(kept, key=lambda item: item[0])[1]
+            return (os.path.relpath(self._kept_ref(st, other, target).path,
+                                    where), 'qcow2')
+        root = images.info(dstate.root)
+        name = root.get('backing-filename')
+        if not name:
+            return None, None
+        if not os.path.isabs(name):
+            name = os.path.relpath(os.path.join(dstate.root.dirname, name),
+                                   where)
+        return name, root.get('backing-filename-format') or 'raw'
+
+    def _keep(self, st):
+        """Give every stored snapshot's local disks their kept file.
+
+        Each disk is recorded once its kept file is complete; only then
+        does its layer lose the name and may be merged away.
         """
-        base = self.store_dir()
-        wanted = {}
         for snap in st.snapshots:
             if not snap.stored:
                 continue
-            for target, layer in snap.layers.items():
-                ref = st.disks[target].ref(layer)
-                if ref.kind == 'file':
-                    wanted[os.path.join(base, snap.name, target + '-' +
-                                        layer)] = ref.path
-        for link, path in wanted.items():
-            if (os.path.exists(link) and
-                    os.path.samefile(link, path)):
+            for target, layer in sorted(snap.layers.items()):
+                dstate = st.disks[target]
+                if target in snap.kept or dstate.root.kind != 'file':
+                    continue
+                name = kept_name(self.uuid, snap.name, target, layer)
+                backing, backing_format = self._kept_backing(st, snap,
+                                                              target)
+                LOG.info('%s: keeping %s of stored snapshot %r in the store',
+                         self.name, target, snap.name)
+                images.keep(dstate.ref(name), dstate.ref(layer),
+                            dstate.formats[layer], backing, backing_format)
+                snap.kept[target] = name
+                self._save(st)
+
+    def _unkeep(self, st, snap):
+        """Before ``snap``'s kept files go: rebase the kept files backed by
+        them onto what they are backed by. Content-preserving at every
+        moment, so one cut off leaves every kept file valid."""
+        for target in sorted(snap.kept):
+            ref = self._kept_ref(st, snap, target)
+            if not os.path.exists(ref.path):
                 continue
-            os.makedirs(os.path.dirname(link), exist_ok=True)
-            tmp = link + '.tmp'
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
-            os.link(path, tmp)
-            os.replace(tmp, link)
-        if not os.path.isdir(base):
-            return
-        for snap_dir in os.listdir(base):
-            for entry in os.listdir(os.path.join(base, snap_dir)):
-                link = os.path.join(base, snap_dir, entry)
-                if link not in wanted:
-                    os.unlink(link)
+            mine = images.info(ref)
+            for other in st.snapshots:
+                if other is snap or target not in other.kept:
+                    continue
+                child = self._kept_ref(st, other, target)
+                backing = images.info(child).get('full-backing-filename')
+                if not backing or not os.path.exists(backing) or \
+                        not os.path.samefile(backing, ref.path):
+                    continue
+                LOG.info('%s: rebasing the kept %s of %r off %r', self.name,
+                         target, other.name, snap.name)
+                images.rebase_safe(child.path,
+                                   mine.get('backing-filename'),
+                                   mine.get('backing-filename-format'))
+
+    def _sync_store(self, st):
+        """Remove from the store what no stored snapshot keeps (purged
+        snapshots, cut-off keeps). Gluster layers stay in their volume,
+        in the live chain, named in the metadata only."""
+        wanted = {self._kept_ref(st, snap, target).path
+                  for snap in st.snapshots for target in snap.kept}
+        bases = {self.store_dir()}
+        bases.update(os.path.join(d.root.dirname, self.uuid + STORE_SUFFIX)
+                     for d in st.disks.values() if d.root.kind == 'file')
+        for base in bases:
+            if not os.path.isdir(base):
+                continue
+            for snap_dir in os.listdir(base):
+                folder = os.path.join(base, snap_dir)
+                for entry in os.listdir(folder):
+                    path = os.path.join(folder, entry)
+                    if path not in wanted:
+                        os.unlink(path)
+                with contextlib.suppress(OSError):
+                    os.rmdir(folder)
             with contextlib.suppress(OSError):
-                os.rmdir(os.path.join(base, snap_dir))
-        with contextlib.suppress(OSError):
-            os.rmdir(base)
+                os.rmdir(base)
 
     def revert(self, name):
         names.check_snapshot_name(name)
@@ -638,47 +722,77 @@ class DomainSnapshots:
                         for t, d in st.disks.items()}
             running = self._running()
             persistent = bool(self.dom.isPersistent())
+            # A kept disk comes back as an overlay on the root image,
+            # which holds still only while the domain is off.
+            kept = {t: snap.kept[t] for t in overlays if t in snap.kept}
+            parents = {t: (st.disks[t].root.basename if t in kept
+                           else snap.layers[t]) for t in overlays}
             st.journal = {
                 'op': 'revert', 'name': name,
                 'overlays': {t: r.basename for t, r in overlays.items()},
-                'parents': dict(snap.layers), 'was_running': running,
+                'parents': parents, 'was_running': running,
                 'xml': None if persistent else self._xml(),
+                'kept': kept,
             }
             self._save(st)
+            capacities = {t: self._capacity(st.disks[t]) for t in overlays}
+            stopped = bool(kept) and running
+            if stopped:
+                self.dom.destroy()
             try:
                 for target, ref in overlays.items():
-                    parent = snap.layers[target]
-                    images.create_overlay(ref, parent,
-                                          st.disks[target].formats[parent],
-                                          self._capacity(st.disks[target]))
+                    dstate = st.disks[target]
+                    parent = parents[target]
+                    if target in kept:
+                        images.overlay_from_kept(
+                            ref, dstate.ref(kept[target]), parent,
+                            dstate.formats[parent])
+                    else:
+                        images.create_overlay(ref, parent,
+                                              dstate.formats[parent],
+                                              capacities[target])
             except BaseException:
+                xml = st.journal['xml']
                 self.abort_create(st, PreparedSnapshot(name, overlays, False))
+                if stopped:
+                    self._start(persistent, xml)
                 raise
             sources = {t: (r, 'qcow2') for t, r in overlays.items()}
             if persistent:
                 self._redefine(sources)
-                if running:
+                if running and not stopped:
                     self.dom.destroy()
             else:
                 xml = chain.set_disk_sources(st.journal['xml'], sources)
-                self.dom.destroy()
+                if not stopped:
+                    self.dom.destroy()
             self._commit_switch(st, st.journal)
             if running:
-                if persistent:
-                    self.dom.create()
-                else:
-                    self.dom = self.conn.createXML(xml, 0)
+                self._start(persistent, xml if not persistent else None)
             st.journal = None
             self._save(st)
             self._collect(st)
             return {'reverted': name, 'running': running}
 
+    def _start(self, persistent, xml):
+        if persistent:
+            self.dom.create()
+        else:
+            self.dom = self.conn.createXML(xml, 0)
+
     def commit_all(self, committed=False):
         """Fold every layer into the root image; ``committed`` marks the
-        domain for a move (resize, migration): the next start re-adopts."""
+        domain for a move (resize, migration): the next start re-adopts.
+
+        A move keeps the stored snapshots whose every disk is kept in the
+        store: nothing of theirs is in the live chain, and the store moves
+        with the instance directory. Otherwise the store goes too.
+        """
         with self.operation() as st:
-            count = len(st.snapshots)
-            st.snapshots = []
+            keep = [s for s in st.snapshots if committed and s.stored and
+                    set(s.kept) == set(s.layers)]
+            count = len(st.snapshots) - len(keep)
+            st.snapshots = keep
             self._save(st)
             self._collect(st)
             st.root_index = st.next_index - 1
@@ -696,7 +810,7 @@ class DomainSnapshots:
                 raise errors.NotFound('snapshot %r has no disk %r; it has %s'
                                       % (name, target,
                                          ', '.join(sorted(snap.layers))))
-            ref = st.disks[target].ref(snap.layers[target])
+            ref = st.layer_ref(snap, target)
             images.export(ref, dest, progress=self._progress(
                 'export %s %s' % (name, target)))
             return {'exported': name, 'disk': target, 'to': dest}
@@ -743,7 +857,15 @@ class DomainSnapshots:
         if step.kind == planner.COMMIT:
             self._rebase_branches(dstate, step)
         st.garbage.extend(dstate.ref(n) for n in step.removed)
-        planner.apply(dstate, step, st.snapshots)
+        if step.kind != planner.REMOVE and step.survivor == \
+                dstate.root.basename:
+            # The root holds what the merged run's top held.
+            index = layer_index(step.top)
+            if index is not None:
+                st.root_index = index
+        # A kept disk's layer name is history; only live names follow.
+        planner.apply(dstate, step, [s for s in st.snapshots
+                                     if step.target not in s.kept])
         st.journal = None
         self._save(st)
         self._empty_garbage(st)
@@ -858,7 +980,7 @@ def describe(st):
             'quiesced': snap.quiesced,
             'set': snap.set,
             'stored': snap.stored,
-            'disks': {t: st.disks[t].ref(b).url
-                      for t, b in sorted(snap.layers.items())},
+            'disks': {t: st.layer_ref(snap, t).url
+                      for t in sorted(snap.layers)},
         })
     return out

@@ -207,6 +207,98 @@ def rebase_unsafe(ref, backing, backing_format):
              '-b', backing, ref.url)
 
 
+def rebase_safe(path, backing, backing_format):
+    """Point the local qcow2 ``path`` at ``backing`` (a name relative to
+    its directory; None: no backing), keeping its content: qemu-img copies
+    in whatever the two backings differ in. Every moment of it reads the
+    same, so a rebase cut off is simply done again."""
+    args = ['rebase', '-q', '-f', 'qcow2']
+    if backing:
+        args += ['-F', backing_format]
+    qemu_img(*(args + ['-b', backing or '', path]))
+
+
+def _fsync(path):
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _drop(*paths):
+    for path in paths:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+
+
+def _copy_on(staging, source, source_format, backing, backing_format,
+             size):
+    """``staging``: a new qcow2 reading as the local image ``source``, on
+    ``backing`` (relative to its directory) instead, compared with
+    ``source`` before it is used: the copy is what lets the original go."""
+    _drop(staging)
+    qemu_img('create', '-q', '-f', 'qcow2', '-F', source_format, '-b',
+             os.path.relpath(source, os.path.dirname(staging)), '-u',
+             staging, size)
+    rebase_safe(staging, backing, backing_format)
+    try:
+        qemu_img('compare', '-q', '-U', '-f', 'qcow2', '-F', source_format,
+                 staging, source)
+    except errors.LightSnapError as exc:
+        raise errors.LightSnapError(
+            'the copy of %s does not read as the original (%s); nothing '
+            'was changed' % (source, exc)) from None
+    _fsync(staging)
+
+
+@_clear_errors('keep')
+def keep(dest, layer, layer_format, backing, backing_format):
+    """The kept file of a stored snapshot: a new local qcow2 at ``dest``
+    that reads exactly as ``layer`` and its chain, on ``backing`` (a name
+    relative to dest's directory, or None) instead of the live chain.
+
+    Nothing it shares with the live chain can be written by a merge: it is
+    a file of its own. It appears under its name only once complete.
+    """
+    os.makedirs(dest.dirname, mode=0o755, exist_ok=True)
+    staging = dest.path + '.partial'
+    _drop(dest.path)  # left by an earlier store that was not recorded
+    _copy_on(staging, layer.path, layer_format, backing, backing_format,
+             capacity(layer))
+    os.rename(staging, dest.path)
+    _fsync(dest.dirname)
+
+
+def unkeep_staging(ref):
+    return ref.path + '.partial'
+
+
+@_clear_errors('create')
+def overlay_from_kept(ref, kept, backing, backing_format):
+    """A new overlay at the local ``ref`` holding the content of the kept
+    file ``kept``, on the sibling ``backing`` (the root image, which must
+    not change meanwhile): where a revert to a stored snapshot runs."""
+    if exists(ref):
+        raise errors.LightSnapError(
+            'refusing to overwrite existing image %s' % ref.url)
+    staging = unkeep_staging(ref)
+    try:
+        _copy_on(staging, kept.path, 'qcow2', backing, backing_format,
+                 capacity(kept))
+        uid, gid = _qemu_ids()
+        if uid is not None:
+            os.chown(staging, uid, gid)
+        os.chmod(staging, 0o660)
+        try:
+            os.link(staging, ref.path)
+        except FileExistsError:
+            raise errors.LightSnapError(
+                'refusing to overwrite existing image %s' % ref.url) from None
+    finally:
+        _drop(staging)
+
+
 def export(src, dest, progress=None, fmt='qcow2'):
     """A standalone image of ``src`` and its chain at local path ``dest``."""
     if os.path.lexists(dest):

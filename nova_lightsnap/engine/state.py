@@ -64,8 +64,15 @@ class Snapshot:
     quiesced: bool = False
     set: str | None = None
     # Deleted while the domain's store was on: kept (and revertible) until
-    # purged, its layers hard-linked into the store folder.
+    # purged.
     stored: bool = False
+    # A stored snapshot's local disks: target -> its kept file, a name
+    # relative to the disk's directory in the store folder. The kept file
+    # holds the snapshot's content on its own (backed by another kept file
+    # or by what the root image is backed by), so the layer leaves the live
+    # chain. A stored target not in here still has its layer in the live
+    # chain (gluster disks; a keep not done yet).
+    kept: dict = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass
@@ -97,8 +104,14 @@ class DomainState:
         return any(s.name == name for s in self.snapshots)
 
     def named_layers(self, target):
+        """The live layers of ``target`` that carry a snapshot name."""
         return {s.layers[target] for s in self.snapshots
-                if target in s.layers}
+                if target in s.layers and target not in s.kept}
+
+    def layer_ref(self, snap, target):
+        """The image that holds ``snap``'s content of disk ``target``."""
+        dstate = self.disks[target]
+        return dstate.ref(snap.kept.get(target) or snap.layers[target])
 
     def to_dict(self):
         return {

@@ -34,8 +34,10 @@ class Model:
         for target in targets or self.snaps[name]:
             self.current[target] = copy.deepcopy(self.snaps[name][target])
 
-    def commit_all(self):
-        self.snaps.clear()
+    def commit_all(self, keep=()):
+        """Every snapshot goes but those in ``keep`` (stored ones a move
+        keeps)."""
+        self.snaps = {n: v for n, v in self.snaps.items() if n in keep}
 
 
 class EngineTestCase(testcase.TestCase):
@@ -156,8 +158,11 @@ class EngineTestCase(testcase.TestCase):
     def _ref_for(self, target, url):
         root = self.vm.roots[target]
         if root.kind == 'file':
-            self.assertEqual(os.path.dirname(root.path), os.path.dirname(url))
-            return root.sibling(os.path.basename(url))
+            # A layer beside the root, or a stored snapshot's kept file in
+            # the store folder there.
+            rel = os.path.relpath(url, os.path.dirname(root.path))
+            self.assertFalse(rel.startswith('..'), url)
+            return root.sibling(rel)
         return root.sibling(url.rsplit('/', 1)[1])
 
     def state(self):
@@ -177,9 +182,27 @@ class EngineTestCase(testcase.TestCase):
         local = {f for f in self.vm.local_files()
                  if not f.endswith(('.json', '.lock', '.lightsnap-store'))}
         self.assertEqual(sorted(want_local), sorted(local), context)
+        self.assertEqual(sorted(self.kept_files(st)),
+                         sorted(self.store_files(st)), context)
         if want_gluster:
             self.assertEqual(sorted(want_gluster), self.vm.gluster_files(),
                              context)
+
+    def kept_files(self, st):
+        """What the metadata says the store holds: the kept files."""
+        return [st.disks[t].ref(name).path for snap in st.snapshots
+                for t, name in snap.kept.items()]
+
+    def store_files(self, st):
+        """What the store folders hold."""
+        out = []
+        dirs = {d.root.dirname for d in st.disks.values()
+                if d.root.kind == 'file'}
+        for where in dirs:
+            store = os.path.join(where, st.uuid + '.lightsnap-store')
+            for top, _, files in os.walk(store):
+                out.extend(os.path.join(top, f) for f in files)
+        return out
 
     def assert_single_images(self):
         """After commit-all: each disk is its original image, no backing."""

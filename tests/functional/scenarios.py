@@ -51,6 +51,59 @@ class Scenarios:
         self.verify('after commit-all')
         self.assert_single_images()
 
+    def store(self, name):
+        """Delete ``name`` with the store on: it stays, stored."""
+        self.assertEqual({'deleted': name, 'stored': True},
+                         self.dom().delete(name))
+
+    def test_a_daily_store_keeps_the_live_chain_short(self):
+        self.dom().set_flags(store=True)
+        # A daily schedule keeping two days live: the older ones stored.
+        for day in range(1, 7):
+            self.write_all()
+            self.create('day%d' % day)
+            if day > 2:
+                self.store('day%d' % (day - 2))
+            st = self.state()
+            for target, dstate in st.disks.items():
+                # Two named layers and the active image, whatever the day.
+                self.assertLessEqual(len(dstate.layers), 3, target)
+            self.verify('day %d' % day)
+        self.write_all()
+        st = self.state()
+        self.assertEqual(['day%d' % d for d in range(1, 5)],
+                         [s.name for s in st.snapshots if s.stored])
+        # day5's layer (the fourth overlay) was folded into the root
+        # image, which day5 names now.
+        self.assertEqual(4, st.root_index)
+        self.assertEqual({t: d.root.basename for t, d in st.disks.items()},
+                         st.snapshot('day5').layers)
+        for target, disk in self.vm.disks().items():
+            if self.running:
+                self.assertEqual(3, len(disk.chain), target)
+        self.verify('after six days')
+
+        # Revertible, also back and forth; purging one leaves the others.
+        self.revert('day1')
+        self.write_all()
+        self.verify('reverted to the stored day1')
+        self.dom().delete('day2', purge=True)
+        self.model.delete('day2')
+        self.verify('purged the stored day2')
+        self.revert('day3')
+        self.verify('reverted to the stored day3')
+        self.dom().delete('day1', purge=True)
+        self.model.delete('day1')
+        self.dom().delete('day4', purge=True)
+        self.model.delete('day4')
+        self.verify('purged day1 and day4')
+
+        # An explicit commit-all folds everything and empties the store.
+        self.commit_all()
+        self.assertEqual([], self.store_files(self.state()))
+        self.assert_single_images()
+        self.verify('after commit-all')
+
     def test_commit_all_folds_everything_into_the_base(self):
         for name in ('a', 'b', 'c'):
             self.write_all()

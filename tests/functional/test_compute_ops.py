@@ -88,7 +88,8 @@ class InstanceOperationsTest(OpsTestCase):
         self.assertEqual(3, view['snapshot_index'])
         self.assertTrue(all(s['size'] > 0 for s in view['snapshots']))
 
-        # Deleting with the store on keeps s1 and s2, hard-linked.
+        # Deleting with the store on keeps s1 and s2 in the store, out of
+        # the live chain: s3's layer and the active image are left.
         self.assertEqual({'deleted': 's2', 'stored': True},
                          self.ops.delete_snapshot(self.uuid, 's2'))
         self.assertEqual({'deleted': 's1', 'stored': True},
@@ -97,10 +98,12 @@ class InstanceOperationsTest(OpsTestCase):
         for name in ('s1', 's2'):
             snap = st.snapshot(name)
             self.assertTrue(snap.stored)
-            layer = st.disks['vda'].ref(snap.layers['vda']).path
-            link = os.path.join(self.store_dir(), name,
-                                'vda-' + os.path.basename(layer))
-            self.assertTrue(os.path.samefile(layer, link), link)
+            kept = os.path.join(self.store_dir(), name,
+                                'vda-' + snap.layers['vda'])
+            self.assertEqual(kept, st.layer_ref(snap, 'vda').path)
+            self.assertTrue(os.path.isfile(kept), kept)
+        self.assertEqual(2, len(st.disks['vda'].layers))
+        self.assertEqual(2, len(self.vm.disks()['vda'].chain))
         self.verify('stored s1 s2')
 
         # A stored snapshot is still revertible; later ones stay valid.

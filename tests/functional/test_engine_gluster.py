@@ -64,6 +64,29 @@ class RunningGlusterDomainTest(GlusterDomainTest):
         self.verify('after commit-all')
         self.assert_single_images()
 
+    def test_store_keeps_the_file_disk_and_names_the_gluster_layer(self):
+        self.dom().set_flags(store=True)
+        self.write_and_create('s1', 's2')
+        self.assertEqual({'deleted': 's1', 'stored': True},
+                         self.dom().delete('s1'))
+        self.dom().delete('s2', purge=True)
+        self.model.delete('s2')
+        st = self.state()
+        snap = st.snapshot('s1')
+        # The file disk is kept in the store and leaves the live chain;
+        # the gluster layer stays in it, named.
+        self.assertEqual(['vda'], sorted(snap.kept))
+        self.assertEqual(1, len(st.disks['vda'].layers))
+        self.assertIn(snap.layers['vdb'], st.disks['vdb'].layers)
+        self.verify('s1 stored')
+        self.revert('s1')
+        self.write_all()
+        self.verify('reverted to the stored s1')
+        self.dom().delete('s1', purge=True)
+        self.model.delete('s1')
+        self.verify('s1 purged')
+        self.assertEqual([], self.store_files(self.state()))
+
 
 class ShutOffGlusterDomainTest(GlusterDomainTest):
     running = False

@@ -80,6 +80,9 @@ class NovaHooksTestCase(base.EngineTestCase):
             self.nova, '_instance', lambda uuid: self.instance))
         self.root = os.path.join(self.vm.instances_path, self.vm.uuid,
                                  'disk')
+        # Nova's image cache: the moves here copy ``disk`` only.
+        self.base_image = os.path.join(self.vm.instances_path, '_base',
+                                       self.vm.uuid)
         self.ops = self.nova.operations
         return self.nova.host
 
@@ -92,6 +95,54 @@ class NovaHooksTestCase(base.EngineTestCase):
 
     def state(self):
         return nova_instances.load_state(self.instance)
+
+    def stored(self, *names):
+        """Delete ``names`` with the store on: they stay, stored."""
+        for name in names:
+            self.assertEqual({'deleted': name, 'stored': True},
+                             self.ops.delete_snapshot(self.vm.uuid, name))
+
+    def stored_names(self):
+        return {s.name for s in self.state().snapshots if s.stored}
+
+    def cold_move(self, dest_name):
+        """As Nova's resize and cold migration, once commit_for_move ran:
+        the domain goes, the directory is renamed, the disk copied to the
+        destination's instances_path, the metadata (and the store)
+        follow (copy_state, host None), and the destination starts the
+        domain on the XML Nova generates there."""
+        self.vm.domain.destroy()
+        src_dir = os.path.join(self.vm.instances_path, self.vm.uuid)
+        os.rename(src_dir, src_dir + '_resize')
+        dest_path = os.path.join(self.vm.dir, dest_name)
+        os.makedirs(os.path.join(dest_path, self.vm.uuid))
+        shutil.copy(os.path.join(src_dir + '_resize', 'disk'),
+                    os.path.join(dest_path, self.vm.uuid, 'disk'))
+        self.conf.config(instances_path=dest_path)
+        self.nova.copy_state(self.instance, src_dir + '_resize', None)
+        # Nova removes the source's directory on confirm.
+        shutil.rmtree(src_dir + '_resize')
+
+        self.root = os.path.join(dest_path, self.vm.uuid, 'disk')
+        xml = nova_style_xml(self.vm, self.root)
+        self.vm.conn.defineXML(self.nova.point_xml(self.instance, xml))
+        self.vm.domain.create()
+        self.vm.roots['vda'] = chain.ImageRef('file', self.root)
+        self.vm.instances_path = dest_path
+
+    def live_migrate(self):
+        """As Nova's live migration with the ``commit`` policy on a shared
+        instance path: the domain keeps running throughout."""
+        self.conf.config(live_migration='commit', group='lightsnap')
+        self.nova.check_live_migration(self.instance)
+        self.nova.commit_for_move(self.instance)
+        self.model.commit_all(keep=self.stored_names())
+        self.assertTrue(self.vm.domain.isActive())
+        self.assertEqual([self.root, self.base_image],
+                         [i.ref.path for i in self.vm.disks()['vda'].chain])
+        self.verify('live migration: after the commit, before the move')
+        self.nova.after_live_migration(self.instance)
+        self.assertFalse(self.state().committed)
 
     def hard_reboot(self):
         """As Nova's _hard_reboot: destroy, regenerate the XML, start."""
@@ -166,10 +217,12 @@ class LifecycleHooksTest(NovaHooksTestCase):
         index = self.state().next_index
 
         self.nova.commit_for_move(self.instance)
-        self.model.commit_all()
+        self.model.commit_all(keep={'s1'})
         st = self.state()
         self.assertTrue(st.committed)
-        self.assertEqual((index - 1, []), (st.root_index, st.snapshots))
+        # The stored s1 is kept, in the store; s2 is folded into the root.
+        self.assertEqual((index - 1, ['s1']), (
+            st.root_index, [s.name for s in st.snapshots]))
         # One image again on top of Nova's _base: what Nova copies.
         self.assertEqual([self.root, os.path.join(
             self.vm.instances_path, '_base', self.vm.uuid)],
@@ -216,6 +269,99 @@ class LifecycleHooksTest(NovaHooksTestCase):
         self.nova.check_live_migration(self.instance)
         self.verify('refused, nothing changed')
 
+    def test_live_migration_commit_policy_keeps_the_data(self):
+        self.nova.after_spawn(self.instance)
+        self.write_and_create('s1', 's2')
+        self.live_migrate()
+        st = self.state()
+        self.assertEqual(([], 2), (st.snapshots, st.next_index - 1))
+        self.assertEqual({self.root}, {
+            d.ref(d.active).path for d in st.disks.values()})
+        self.verify('after the live migration')
+        # Light snapshots start over on the destination.
+        self.write_and_create('s3')
+        self.revert('s3')
+        self.verify('a snapshot and a revert after the live migration')
+
+    def test_refuse_policy_counts_only_what_a_commit_would_lose(self):
+        self.nova.after_spawn(self.instance)
+        self.ops.set_flags(self.vm.uuid, store=True)
+        self.write_and_create('s1')
+        self.stored('s1')
+        self.conf.config(live_migration='refuse', group='lightsnap')
+        # A stored snapshot travels in the store: nothing to refuse.
+        self.nova.check_live_migration(self.instance)
+        self.write_and_create('s2')
+        self.assertRaisesRegex(Exception, '1 light snapshot',
+                               self.nova.check_live_migration, self.instance)
+        self.verify('refused, nothing changed')
+
+    def test_stored_snapshots_travel_through_every_move(self):
+        self.nova.after_spawn(self.instance)
+        self.ops.set_flags(self.vm.uuid, store=True)
+        self.write_and_create('s1', 's2', 's3', 's4')
+        self.stored('s1', 's3')
+        # Out of the live chain: s2's and s4's layers and the active one
+        # (on Nova's _base).
+        st = self.state()
+        self.assertEqual(3, len(st.disks['vda'].layers))
+        self.assertEqual(4, len(self.vm.disks()['vda'].chain))
+        self.verify('stored s1 s3')
+
+        # Resize: s2 and s4 are folded into the root, s1 and s3 travel.
+        self.nova.commit_for_move(self.instance)
+        self.model.commit_all(keep={'s1', 's3'})
+        self.verify('resize: committed')
+        self.cold_move('resized')
+        self.assertEqual({'s1', 's3'}, self.stored_names())
+        self.verify('after the resize')
+
+        # Stored on the destination, then a live migration.
+        self.write_and_create('s5')
+        self.stored('s5')
+        self.live_migrate()
+        self.assertEqual({'s1', 's3', 's5'}, self.stored_names())
+        self.verify('after the live migration')
+
+        # A cold migration with a snapshot that is not stored.
+        self.write_and_create('s6')
+        self.nova.commit_for_move(self.instance)
+        self.model.commit_all(keep={'s1', 's3', 's5'})
+        self.cold_move('migrated')
+        self.assertEqual({'s1', 's3', 's5'}, self.stored_names())
+        self.assertEqual([self.root], [
+            d.ref(d.active).path for d in self.state().disks.values()])
+        self.verify('after the cold migration')
+
+        # Still revertible, and purging one leaves the others whole.
+        self.revert('s3')
+        self.write_all()
+        self.verify('after reverting to the stored s3')
+        self.ops.delete_snapshot(self.vm.uuid, 's3', purge=True)
+        self.model.delete('s3')
+        self.verify('after purging s3')
+        self.revert('s1')
+        self.hard_reboot()
+        self.verify('after reverting to the stored s1 and a hard reboot')
+
+    def test_copy_state_sends_the_store(self):
+        self.nova.after_spawn(self.instance)
+        self.ops.set_flags(self.vm.uuid, store=True)
+        self.write_and_create('s1')
+        self.stored('s1')
+        sent = []
+        self.useFixture(fixtures.MockPatch(
+            'nova.virt.libvirt.utils.copy_image',
+            lambda src, dest, host=None: sent.append((src, dest, host))))
+        here = os.path.join(self.vm.instances_path, self.vm.uuid)
+        self.nova.copy_state(self.instance, here, 'compute-b')
+        self.assertEqual([
+            (os.path.join(here, self.vm.uuid + '.lightsnap-store'), here,
+             'compute-b'),
+            (os.path.join(here, self.vm.uuid + '.lightsnap.json'),
+             os.path.join(here, self.vm.uuid + '.lightsnap.json'),
+             'compute-b')], sent)
+
     def test_destroy_keeps_the_store_when_asked(self):
         self.nova.after_spawn(self.instance)
         self.ops.set_flags(self.vm.uuid, store=True)
@@ -229,9 +375,12 @@ class LifecycleHooksTest(NovaHooksTestCase):
         kept = os.path.join(self.vm.instances_path, 'lightsnap-kept',
                             self.vm.uuid, 's1', 'vda-' + layer)
         self.assertTrue(os.path.exists(kept), kept)
+        # The kept file holds s1 on its own, without Nova's _base image
+        # (the image cache removes it once no instance uses it).
+        self.assertNotIn('backing-filename',
+                         domains.qemu_img('info', '--output=json', kept))
         self.assertEqual([], self.vm.mismatches(
-            chain.ImageRef('file', os.path.join(
-                os.path.dirname(self.root), layer)),
+            chain.ImageRef('file', kept),
             self.model.snaps['s1']['vda'], base.REGIONS))
         self.assertIsNone(self.host.registry.find_domain(self.vm.uuid))
 

@@ -6,12 +6,15 @@ still written), and a fresh engine carries on.
 """
 
 import dataclasses
+import os
 import time
+from unittest import mock
 
 import libvirt
 
 from nova_lightsnap.engine import errors
 from nova_lightsnap.engine import host as host_mod
+from nova_lightsnap.engine import images
 from nova_lightsnap.engine import planner
 from tests.functional import base
 
@@ -111,6 +114,115 @@ class RecoveryTest(base.EngineTestCase):
         self.assertTrue(self.vm.domain.isActive())
         self.verify('after the revert was finished')
 
+
+    def test_store_cut_before_the_kept_file_is_recorded_is_finished(self):
+        handle = self.dom()
+        handle.set_flags(store=True)
+        self.write_and_create('s1', 's2')
+
+        def killed(dest, *args):
+            # The kept file half made, then "killed".
+            os.makedirs(dest.dirname, exist_ok=True)
+            with open(dest.path + '.partial', 'w') as partial:
+                partial.write('half')
+            raise Killed()
+        with mock.patch.object(images, 'keep', killed):
+            self.assertRaises(Killed, self.dom().delete, 's1')
+        st = self.state()
+        self.assertTrue(st.snapshot('s1').stored)
+        self.assertEqual({}, st.snapshot('s1').kept)
+        handle = self.fresh()
+        handle.create('s3', 'off')
+        self.model.create('s3')
+        self.assertEqual({'vda', 'vdb'}, set(
+            self.state().snapshot('s1').kept))
+        self.verify('after the keep was finished')
+        # Its layers leave the live chain with the next merge.
+        self.dom().delete('s2', purge=True)
+        self.model.delete('s2')
+        for dstate in self.state().disks.values():
+            self.assertEqual(2, len(dstate.layers))
+        self.verify('after the layers were merged')
+
+    def test_purge_cut_after_rebasing_the_kept_files_above(self):
+        self.dom().set_flags(store=True)
+        self.write_and_create('s1', 's2', 's3')
+        for name in ('s1', 's2', 's3'):
+            self.dom().delete(name)
+        real = images.rebase_safe
+
+        def killed(*args):
+            real(*args)
+            raise Killed()
+        with mock.patch.object(images, 'rebase_safe', killed):
+            self.assertRaises(Killed, self.dom().delete, 's2', purge=True)
+        # Nothing lost: every stored snapshot reads as before.
+        self.fresh()
+        self.verify('after the cut-off purge')
+        self.dom().delete('s2', purge=True)
+        self.model.delete('s2')
+        self.verify('after the purge was done again')
+
+    def test_revert_to_stored_cut_while_the_overlay_is_made(self):
+        self.dom().set_flags(store=True)
+        self.write_and_create('s1', 's2')
+        self.dom().delete('s1')
+        handle = self.dom()
+        real = images.overlay_from_kept
+
+        def killed(ref, *args):
+            real(ref, *args)
+            with open(images.unkeep_staging(ref), 'w') as staging:
+                staging.write('half')
+            raise Killed()
+
+        def no_cleanup(*args):
+            raise Killed()  # SIGKILL: the rollback does not run either
+        with mock.patch.object(images, 'overlay_from_kept', killed), \
+                mock.patch.object(handle, 'abort_create', no_cleanup):
+            self.assertRaises(Killed, handle.revert, 's1')
+        self.assertFalse(self.vm.domain.isActive())
+        handle = self.fresh()
+        handle.create('s3', 'off')
+        self.model.create('s3')
+        reports = ' '.join(handle.reports)
+        self.assertIn('rolled back the revert', reports)
+        self.assertTrue(self.vm.domain.isActive())
+        self.verify('after the revert was rolled back')
+        self.revert('s1')
+        self.verify('after the revert was done again')
+
+    def test_a_store_of_hard_links_is_kept_in_files_of_its_own(self):
+        # As an earlier version left it: s1 stored, its layers in the live
+        # chain and hard-linked into the store.
+        self.write_and_create('s1', 's2')
+        handle = self.dom()
+        with handle.operation() as st:
+            st.store = True
+            snap = st.snapshot('s1')
+            snap.stored = True
+            links = {}
+            for target, layer in snap.layers.items():
+                links[target] = os.path.join(handle.store_dir(), 's1',
+                                             '%s-%s' % (target, layer))
+                os.makedirs(os.path.dirname(links[target]), exist_ok=True)
+                os.link(st.disks[target].ref(layer).path, links[target])
+            handle._save(st)
+        handle = self.fresh()
+        handle.create('s3', 'off')
+        self.model.create('s3')
+        st = self.state()
+        snap = st.snapshot('s1')
+        for target, layer in snap.layers.items():
+            self.assertEqual(links[target], st.layer_ref(snap, target).path)
+            self.assertFalse(os.path.samefile(
+                links[target], st.disks[target].ref(layer).path))
+        self.verify('after keeping the hard-linked s1')
+        self.dom().delete('s2', purge=True)
+        self.model.delete('s2')
+        for dstate in self.state().disks.values():
+            self.assertEqual(2, len(dstate.layers))
+        self.verify('after its layers left the live chain')
 
 
 class JobTimeoutTest(base.EngineTestCase):

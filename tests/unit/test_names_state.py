@@ -54,6 +54,16 @@ class NamesTest(testcase.TestCase):
         self.assertEqual('vm-vda.ls0012.qcow2',
                          domain.overlay_name('vm-vda.qcow2', 12))
 
+    def test_layer_index(self):
+        self.assertEqual(7, domain.layer_index('disk.ls0007.qcow2'))
+        self.assertEqual(12345, domain.layer_index('vm.ls12345.qcow2'))
+        self.assertIsNone(domain.layer_index('disk'))
+
+    def test_kept_names_stay_in_the_store(self):
+        self.assertEqual('u.lightsnap-store/s1/vda-disk.ls0001.qcow2',
+                         domain.kept_name('u', 's1', 'vda',
+                                          'disk.ls0001.qcow2'))
+
 
 class SnapshotXmlTest(testcase.TestCase):
 
@@ -91,6 +101,32 @@ class StateFileTest(testcase.TestCase):
         self.file.save(st_)
         self.assertEqual(st_, self.file.load())
         self.assertEqual(['x.json'], os.listdir(self.dir))
+
+    def test_a_kept_disk_is_no_live_name(self):
+        root = ImageRef('file', '/d/disk')
+        st_ = state.DomainState(
+            uuid='u', name='n', next_index=3,
+            disks={t: state.DiskState(t, root, 10, {}, {}, 'x')
+                   for t in ('vda', 'vdb')},
+            snapshots=[state.Snapshot(
+                's', 't', {'vda': 'disk', 'vdb': 'disk'}, stored=True,
+                kept={'vda': 'u.lightsnap-store/s/vda-disk'})])
+        snap = st_.snapshots[0]
+        self.assertEqual((set(), {'disk'}), (st_.named_layers('vda'),
+                                             st_.named_layers('vdb')))
+        self.assertEqual('/d/u.lightsnap-store/s/vda-disk',
+                         st_.layer_ref(snap, 'vda').path)
+        self.assertEqual('/d/disk', st_.layer_ref(snap, 'vdb').path)
+        self.file.save(st_)
+        self.assertEqual(st_, self.file.load())
+
+    def test_metadata_without_kept_files_loads(self):
+        data = {'format': 1, 'uuid': 'u', 'name': 'n', 'next_index': 2,
+                'disks': {}, 'snapshots': [
+                    {'name': 's', 'created_at': 't', 'layers': {},
+                     'quiesced': False, 'set': None, 'stored': True}]}
+        self.assertEqual({}, state.DomainState.from_dict(
+            data).snapshots[0].kept)
 
     def test_lock_is_exclusive_and_says_who_holds_it(self):
         with self.file.locked('dom'):
