@@ -103,29 +103,29 @@ class LightSnapLibvirtDriver(libvirt_driver.LibvirtDriver):
                       accel_info=accel_info)
         self.lightsnap.after_spawn(instance)
 
-    def _get_guest_xml(self, context, instance, network_info, disk_info,
-                       image_meta, rescue=None, block_device_info=None,
-                       mdevs=None, accel_info=None, share_info=None,
-                       old_guest=None):
+    # The private methods below are wrapped, not restated: Nova's own
+    # arguments go through exactly as Nova passed them.
+
+    def _get_guest_xml(self, context, instance, *args, **kwargs):
         # Hard reboot, power on, resize, revert, rescue: Nova names the
         # root image; the guest runs on the overlay on top of it.
-        xml = super()._get_guest_xml(
-            context, instance, network_info, disk_info, image_meta,
-            rescue=rescue, block_device_info=block_device_info, mdevs=mdevs,
-            accel_info=accel_info, share_info=share_info,
-            old_guest=old_guest)
+        xml = super()._get_guest_xml(context, instance, *args, **kwargs)
         return self.lightsnap.point_xml(instance, xml)
 
     def _create_images_and_backing(self, context, instance, instance_dir,
-                                   disk_info, fallback_from_host=None):
+                                   disk_info, *args, **kwargs):
         disk_info = self.lightsnap.backing_disk_info(instance, disk_info)
-        super()._create_images_and_backing(
-            context, instance, instance_dir, disk_info,
-            fallback_from_host=fallback_from_host)
+        super()._create_images_and_backing(context, instance, instance_dir,
+                                           disk_info, *args, **kwargs)
 
     def migrate_disk_and_power_off(self, context, instance, dest, flavor,
                                    network_info, block_device_info=None,
                                    timeout=0, retry_interval=0):
+        if nova_instances.load_state(instance) is None:
+            return super().migrate_disk_and_power_off(
+                context, instance, dest, flavor, network_info,
+                block_device_info=block_device_info, timeout=timeout,
+                retry_interval=retry_interval)
         try:
             self.lightsnap.commit_for_move(instance)
         except errors.LightSnapError as exc:
@@ -155,6 +155,10 @@ class LightSnapLibvirtDriver(libvirt_driver.LibvirtDriver):
     def live_migration(self, context, instance, dest, post_method,
                        recover_method, block_migration=False,
                        migrate_data=None):
+        if nova_instances.load_state(instance) is None:
+            return super().live_migration(
+                context, instance, dest, post_method, recover_method,
+                block_migration=block_migration, migrate_data=migrate_data)
         try:
             self.lightsnap.check_live_migration(instance)
             self.lightsnap.commit_for_move(instance)
