@@ -69,6 +69,10 @@ def compute(guest):
         conn.compute.create_flavor(name='lightsnap.tiny', ram=256, vcpus=1,
                                    disk=1, ephemeral=1, swap=64,
                                    is_public=True)
+    # cinder.conf's default_volume_type: the NFS backend.
+    if conn.block_storage.find_type('nfs') is None:
+        conn.block_storage.create_type(
+            name='nfs', extra_specs={'volume_backend_name': 'nfs'})
     if conn.image.find_image('lightsnap-tiny') is not None:
         return
 
