@@ -223,6 +223,9 @@ def main():
     remove_old(conn)
     shutil.rmtree(DEMO_DIR, ignore_errors=True)
     say('demo passed in %.0f s' % (time.monotonic() - START))
+    print('The same driver in a whole OpenStack (Keystone, Glance, Nova, '
+          'Cinder on NFS): ./run cloud, then OS_CLOUD=lightsnap-demo '
+          'openstack server list (./run cloud stop stops it).')
 
 
 def act_two(conn, agent):
