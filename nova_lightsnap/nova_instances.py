@@ -63,14 +63,18 @@ def load_state(instance):
     (its unit tests do), which Nova's code there never reads: it is not
     read here either.
     """
+    path = _existing_state_path(instance)
+    return None if path is None else state_mod.StateFile(path).load()
+
+
+def _existing_state_path(instance):
+    """The metadata file, None if the instance never opted in. A stat, not
+    an open: on these paths Nova's own code reads no file (and its tests
+    replace open())."""
     if isinstance(instance, dict):
         return None
     path = state_path(instance)
-    # A stat, not an open, for the instances that never opted in: on the
-    # paths Nova's own code reads no file (and its tests replace open()).
-    if not os.path.exists(path):
-        return None
-    return state_mod.StateFile(path).load()
+    return path if os.path.exists(path) else None
 
 
 def _loaded(instance, field):
@@ -228,8 +232,7 @@ class NovaInstances:
                 dstate.active = root.basename
             # The stored snapshots came along in the store folder, kept
             # on their own: they stay, and stay revertible.
-            st.snapshots = [s for s in st.snapshots if s.stored and
-                            set(s.kept) == set(s.layers)]
+            st.snapshots = [s for s in st.snapshots if s.travels]
             st.journal, st.garbage = None, []
             st.committed = False
             state_file.save(st)
@@ -280,8 +283,8 @@ class NovaInstances:
         gives up after ``cinder_wait``. An instance that never opted in
         has no lock (and no light-snapshot operation to wait for).
         """
-        path = state_path(instance)
-        if not os.path.exists(path):
+        path = _existing_state_path(instance)
+        if path is None:
             yield
             return
         with contextlib.ExitStack() as stack:

@@ -375,7 +375,7 @@ class DomainSnapshots:
                 images.remove(ref)
                 if target in journal.get('kept', {}):
                     with contextlib.suppress(FileNotFoundError):
-                        os.unlink(images.unkeep_staging(ref))
+                        os.unlink(images.staging_path(ref))
             self._report('rolled back the %s of %r that was interrupted; '
                          'nothing changed' % (journal['op'], journal['name']))
         else:
@@ -789,8 +789,7 @@ class DomainSnapshots:
         with the instance directory. Otherwise the store goes too.
         """
         with self.operation() as st:
-            keep = [s for s in st.snapshots if committed and s.stored and
-                    set(s.kept) == set(s.layers)]
+            keep = [s for s in st.snapshots if committed and s.travels]
             count = len(st.snapshots) - len(keep)
             st.snapshots = keep
             self._save(st)

@@ -262,7 +262,7 @@ def keep(dest, layer, layer_format, backing, backing_format):
     a file of its own. It appears under its name only once complete.
     """
     os.makedirs(dest.dirname, mode=0o755, exist_ok=True)
-    staging = dest.path + '.partial'
+    staging = staging_path(dest)
     _drop(dest.path)  # left by an earlier store that was not recorded
     _copy_on(staging, layer.path, layer_format, backing, backing_format,
              capacity(layer))
@@ -270,7 +270,9 @@ def keep(dest, layer, layer_format, backing, backing_format):
     _fsync(dest.dirname)
 
 
-def unkeep_staging(ref):
+def staging_path(ref):
+    """Where an image made from a kept file is built before it appears
+    under its own name."""
     return ref.path + '.partial'
 
 
@@ -282,7 +284,7 @@ def overlay_from_kept(ref, kept, backing, backing_format):
     if exists(ref):
         raise errors.LightSnapError(
             'refusing to overwrite existing image %s' % ref.url)
-    staging = unkeep_staging(ref)
+    staging = staging_path(ref)
     try:
         _copy_on(staging, kept.path, 'qcow2', backing, backing_format,
                  capacity(kept))

@@ -74,6 +74,12 @@ class Snapshot:
     # chain (gluster disks; a keep not done yet).
     kept: dict = dataclasses.field(default_factory=dict)
 
+    @property
+    def travels(self):
+        """Stored with every disk kept: nothing of it is in the live
+        chain, so it survives a commit-all for a move."""
+        return self.stored and set(self.kept) == set(self.layers)
+
 
 @dataclasses.dataclass
 class DomainState:

@@ -123,7 +123,7 @@ class RecoveryTest(base.EngineTestCase):
         def killed(dest, *args):
             # The kept file half made, then "killed".
             os.makedirs(dest.dirname, exist_ok=True)
-            with open(dest.path + '.partial', 'w') as partial:
+            with open(images.staging_path(dest), 'w') as partial:
                 partial.write('half')
             raise Killed()
         with mock.patch.object(images, 'keep', killed):
@@ -172,7 +172,7 @@ class RecoveryTest(base.EngineTestCase):
 
         def killed(ref, *args):
             real(ref, *args)
-            with open(images.unkeep_staging(ref), 'w') as staging:
+            with open(images.staging_path(ref), 'w') as staging:
                 staging.write('half')
             raise Killed()
 
