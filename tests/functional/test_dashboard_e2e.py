@@ -11,6 +11,7 @@ kept in $LIGHTSNAP_TEST_DIR/horizon-e2e/ and their paths printed.
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -268,6 +269,10 @@ class DashboardEndToEndTest(base.EngineTestCase):
         big = page.locator('#snapshots__row__big')
         self.row_action(page, big, '#snapshots__row_big__action_delete')
         self.confirm(page)
+        # The page the POST redirects to, or the loop below would read the
+        # table while it is being replaced, find no row, and end too soon.
+        self.sync_api.expect(page.locator('.alert-success')).to_contain_text(
+            re.compile('Deleting snapshot.*big'))
         seen, shown = [], None
         deadline = time.monotonic() + 2 * MERGE_MIB + 60
         while time.monotonic() < deadline:

@@ -111,7 +111,10 @@ def list_sets(req):
 def get_set(req, set_id):
     row = lookup.snapshot_set(req, set_id)
     policy.authorize(req, 'lightsnap:sets:show', row.project_id)
-    return util.json_response(200, {'set': show(row.id)})
+    # The row as looked up: a deletion that ends meanwhile must not turn
+    # a GET into a 500 (the next GET says 404).
+    return util.json_response(200, {'set': views.snapshot_set(
+        row, lookup.set_members(row.id))})
 
 
 def _start(req, set_id, rule, op, state, call, apply):

@@ -1,11 +1,14 @@
 """The middleware stack: request ids, JSON errors, authentication,
 routing and request validation."""
 
+import fixtures
 import oslo_messaging as messaging
 
 from nova_lightsnap.api import util
 from nova_lightsnap.api import schemas
 from nova_lightsnap.api import errors
+from nova_lightsnap.api import lookup
+from nova_lightsnap.db import api as db_api
 from tests.support import testcase
 from tests.unit.api import base
 
@@ -66,6 +69,24 @@ class StackTest(base.APIUnitTestCase):
         self.assertEqual(200, status)
         self.assertEqual([base.UUID_B],
                          [i['uuid'] for i in body['instances']])
+
+    def test_a_set_deleted_while_it_is_shown_is_no_500(self):
+        # The delete worker removes the row between the look-up and the
+        # answer: the GET answers from the row it found.
+        snapset = db_api.snapshot_set_create('s', 'project-a',
+                                             state='deleting')
+        found = lookup.snapshot_set
+
+        def snapshot_set(req, set_id):
+            row = found(req, set_id)
+            db_api.snapshot_set_delete(row.id)
+            return row
+        self.useFixture(fixtures.MockPatchObject(lookup, 'snapshot_set',
+                                                 snapshot_set))
+        status, _, body = self.request('GET', '/v1/sets/%d' % snapset.id)
+        self.assertEqual((200, 'deleting'), (status, body['set']['state']))
+        status, _, body = self.request('GET', '/v1/sets/%d' % snapset.id)
+        self.assertEqual(404, status)
 
 
 class Unanswered(object):
