@@ -19,6 +19,8 @@ SERVICES = {
     'nova': ('compute', 'nova', 13774, '/v2.1'),
     'neutron': ('network', 'neutron', 13696, ''),
     'cinder': ('block-storage', 'cinderv3', 13776, '/v3/%(project_id)s'),
+    # what openstack light and the Horizon panel look up in the catalog
+    'lightsnap': ('lightsnap', 'lightsnap', 13799, ''),
 }
 
 
