@@ -115,7 +115,7 @@ class CloudTestCase(testcase.TestCase):
         out = subprocess.run(argv, capture_output=True, text=True,
                              stdin=subprocess.DEVNULL, timeout=600)
         self.addDetail('openstack-%d' % len(self.getDetails()),
-                       _text('$ %s  (%.1f s)\n%s%s' % (
+                       text('$ %s  (%.1f s)\n%s%s' % (
                            ' '.join(args), time.monotonic() - started,
                            out.stdout, out.stderr)))
         if out.returncode:
@@ -272,8 +272,8 @@ def read_files(agent):
     return dict(line.split(' ', 1) for line in out.splitlines() if line)
 
 
-def _text(text):
-    return content.text_content(text)
+def text(value):
+    return content.text_content(value)
 
 
 def image_mismatches(path, expected, count):
