@@ -123,9 +123,8 @@ class FakeCinder:
         return out
 
     def backing_name(self, name):
-        with self.vm.readable(self.ref(name)) as path:
-            info = json.loads(domains.qemu_img('info', '--output=json', '-U',
-                                               path))
+        info = json.loads(domains.qemu_img(
+            'info', '--output=json', '-U', domains.local_path(self.ref(name))))
         return info.get('backing-filename', '')
 
     def create_overlay(self, new_file):

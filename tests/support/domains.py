@@ -7,11 +7,12 @@ read back from its read-only layer with ``qemu-io -r -U``: the layer and its
 backing chain, resolved by QEMU exactly as at boot.
 """
 
-import json
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
+import threading
 import uuid
 
 import fixtures
@@ -80,6 +81,61 @@ def qemu_img(*args):
 def gluster_volume():
     from nova_lightsnap.engine import gfapi
     return gfapi.connect_cached(GLUSTER_HOST, GLUSTER_VOLUME)
+
+
+def local_path(ref):
+    """A path to the image ``ref`` that qemu-io and qemu-img open as a
+    local file, with its backing chain: the file itself, or the gluster
+    image in the test process's mount of the volume (relative backing
+    names resolve there as in the volume)."""
+    return ref.path if ref.kind == 'file' else gluster_path(ref.path)
+
+
+_mount_lock = threading.Lock()
+_mount_root = None
+
+
+def gluster_path(name):
+    """A local path to ``name`` in the test volume, for qemu-io and
+    qemu-img.
+
+    Run on a gluster:// URL, each of them is a libgfapi client whose
+    teardown (glfs_fini) takes about ten seconds at exit. The test process
+    mounts the volume once with FUSE instead. The mount is detached from
+    the file system tree at once and reached through the process's own
+    descriptor of its root (``/proc/<pid>/fd/<fd>``), so no mount point is
+    left behind: the mount ends with the process, however that ends. No
+    kernel cache (direct I/O, no attribute or entry timeouts): every read
+    sees at once what QEMU or the engine wrote through their own clients.
+    """
+    global _mount_root
+    with _mount_lock:
+        if _mount_root is None:
+            _mount_root = _mount_volume()
+    return os.path.join(_mount_root, name.lstrip('/'))
+
+
+def _mount_volume():
+    os.makedirs(TEST_DIR, mode=0o755, exist_ok=True)
+    point = tempfile.mkdtemp(prefix='gluster-mount-', dir=TEST_DIR)
+    try:
+        out = subprocess.run(
+            ['mount', '-t', 'glusterfs', '-o',
+             'direct-io-mode=enable,attribute-timeout=0,entry-timeout=0,'
+             'negative-timeout=0,log-level=WARNING,log-file=%s' %
+             os.path.join(TEST_DIR, 'gluster-fuse.log'),
+             '%s:/%s' % (GLUSTER_HOST, GLUSTER_VOLUME), point],
+            capture_output=True, text=True)
+        if out.returncode != 0:
+            raise AssertionError('could not mount the gluster volume with '
+                                 'FUSE: %s%s' % (out.stdout, out.stderr))
+        try:
+            fd = os.open(point, os.O_RDONLY | os.O_DIRECTORY)
+        finally:
+            subprocess.run(['umount', '-l', point], check=True)
+    finally:
+        os.rmdir(point)
+    return '/proc/%d/fd/%d' % (os.getpid(), fd)
 
 
 class TestDomain(fixtures.Fixture):
@@ -189,9 +245,30 @@ class TestDomain(fixtures.Fixture):
             return
         persistent = dom.isPersistent()
         if dom.isActive():
-            dom.destroy()
+            self._kill_qemu()
+            try:
+                dom.destroy()
+            except libvirt.libvirtError:
+                # libvirtd saw the process end first.
+                if dom.isActive():
+                    raise
         if persistent:
             dom.undefine()
+
+    def _kill_qemu(self):
+        """End the domain's QEMU at once. libvirt's destroy asks it to quit
+        first, and a QEMU with a gluster disk then spends libgfapi's ~10 s
+        teardown before it exits; the test is over, its data no longer
+        matters."""
+        try:
+            with open('/run/libvirt/qemu/%s.pid' % self.name) as handle:
+                pid = int(handle.read().strip())
+            with open('/proc/%d/cmdline' % pid, 'rb') as handle:
+                ours = b'guest=%s,' % self.name.encode() in handle.read()
+            if ours:
+                os.kill(pid, signal.SIGKILL)
+        except (OSError, ValueError):
+            pass  # not running any more; destroy tells
 
     # -- views ----------------------------------------------------------
 
@@ -237,11 +314,9 @@ class TestDomain(fixtures.Fixture):
             self._hmp(target, command)
             self._hmp(target, 'flush')
         else:
-            # qemu-io opens gluster:// URLs itself; slow, but only the
-            # shut-off tests write this way.
-            ref = self.disks()[target].active.ref
             out = subprocess.run(
-                ['qemu-io', '-f', 'qcow2', ref.url, '-c', command],
+                ['qemu-io', '-f', 'qcow2',
+                 local_path(self.disks()[target].active.ref), '-c', command],
                 capture_output=True, text=True)
             assert out.returncode == 0 and 'wrote' in out.stdout, out
 
@@ -260,21 +335,16 @@ class TestDomain(fixtures.Fixture):
             for target in self.roots:
                 self._hmp(target, 'flush')
 
-    def readable(self, ref):
-        """A context giving a local path whose chain qemu-io can read."""
-        return _Readable(ref)
-
     def mismatches(self, ref, expected, regions, fmt='qcow2'):
         """Regions whose content in ``ref``'s chain differs from expected.
 
         ``expected`` maps a region to its pattern (0 where never written).
         """
-        with self.readable(ref) as path:
-            args = ['qemu-io', '-r', '-U', '-f', fmt, path]
-            for region in range(regions):
-                args += ['-c', 'read -P %d %d %d' % (
-                    expected.get(region, 0), region * REGION, REGION)]
-            out = subprocess.run(args, capture_output=True, text=True)
+        args = ['qemu-io', '-r', '-U', '-f', fmt, local_path(ref)]
+        for region in range(regions):
+            args += ['-c', 'read -P %d %d %d' % (
+                expected.get(region, 0), region * REGION, REGION)]
+        out = subprocess.run(args, capture_output=True, text=True)
         # qemu-io exits non-zero when a pattern does not match; anything on
         # stderr means it could not read at all.
         if out.stderr.strip() or 'read ' not in out.stdout:
@@ -286,37 +356,6 @@ class TestDomain(fixtures.Fixture):
                 offset = int(line.split('offset ')[1].split(',')[0])
                 bad.add(offset // REGION)
         return sorted(bad)
-
-
-class _Readable:
-    """Local files are read in place; gluster chains are copied out first.
-
-    Copying through libgfapi keeps the test at one gluster connection, and
-    the relative backing names make the copied chain resolve as-is.
-    """
-
-    def __init__(self, ref):
-        self.ref = ref
-        self.tmp = None
-
-    def __enter__(self):
-        if self.ref.kind == 'file':
-            return self.ref.path
-        self.tmp = tempfile.mkdtemp(prefix='glchain-')
-        vol = gluster_volume()
-        name = self.ref.path
-        while name:
-            local = os.path.join(self.tmp, os.path.basename(name))
-            vol.copy_out('/' + name, local)
-            info = qemu_img('info', '--output=json', '-U', local)
-            backing = json.loads(info).get('backing-filename')
-            name = (os.path.join(os.path.dirname(self.ref.path), backing)
-                    if backing else None)
-        return os.path.join(self.tmp, os.path.basename(self.ref.path))
-
-    def __exit__(self, *exc):
-        if self.tmp:
-            shutil.rmtree(self.tmp, True)
 
 
 def guest_os_xml():
