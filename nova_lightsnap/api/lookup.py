@@ -17,6 +17,7 @@ from nova_lightsnap.api import servers
 from nova_lightsnap.api import sync
 from nova_lightsnap.api import util
 from nova_lightsnap.db import api as db_api
+from nova_lightsnap.db import models
 from nova_lightsnap.db import tasks
 from nova_lightsnap.engine import errors as engine_errors
 
@@ -114,6 +115,11 @@ def _first_sight(req, found):
 def record(req, found):
     """The database row of ``found``, created (and synced) on first sight;
     project and host follow the source."""
+    return _record(req, found)[0]
+
+
+def _record(req, found):
+    """(row, whether it was just read from the compute)"""
     try:
         row = db_api.instance_get(found.uuid)
     except db_api.NotFound:
@@ -125,16 +131,39 @@ def record(req, found):
         else:
             if found.host:
                 _first_sight(req, found)
-        return db_api.instance_get(found.uuid)
+                return db_api.instance_get(found.uuid), True
+        return db_api.instance_get(found.uuid), False
     if (row.project_id, row.host) != (found.project_id, found.host):
         row = db_api.instance_update(found.uuid, project_id=found.project_id,
                                      host=found.host)
+    return row, False
+
+
+def _refresh(req, found, row):
+    """``row`` with the compute's state read into it, unless an operation
+    runs (its worker writes the outcome). Nova changes light snapshots
+    without this API: a resize or a migration commits them, an opt-in at
+    boot reaches the compute first; each request sees what is true now."""
+    if not found.host or row.task_state == models.TASK_RUNNING:
+        return row
+    svc = service(req)
+    try:
+        data = svc.progress_client.get_instance(
+            svc.rpc_context(context(req)), found.host, found.uuid)
+    except (messaging.MessagingException,
+            engine_errors.LightSnapError) as exc:
+        LOG.warning('instance %s: state not read from %s (%s); answering '
+                    'from the database', found.uuid, found.host, exc)
+        return row
+    if sync.apply_unless_changed(found.uuid, data, row.updated_at):
+        return db_api.instance_get(found.uuid)
     return row
 
 
 def instance(req, uuid):
     found = server(req, uuid)
-    return found, record(req, found)
+    row, synced = _record(req, found)
+    return found, row if synced else _refresh(req, found, row)
 
 
 def require_host(found):

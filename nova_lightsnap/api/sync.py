@@ -8,6 +8,7 @@ when an instance is first seen), so nothing else races with it.
 
 from nova_lightsnap.db import api as db_api
 from nova_lightsnap.db import models
+from nova_lightsnap.db import tasks
 
 INTERRUPTED = ('the operation was interrupted (lightsnap-api stopped '
                'while it ran); retry it')
@@ -25,6 +26,18 @@ def snapshot_values(data, set_ids):
                 quiesced=bool(data.get('quiesced')),
                 size=data.get('size'),
                 set_id=set_ids.get(data.get('set')))
+
+
+def apply_unless_changed(uuid, data, seen):
+    """``apply_instance`` for a caller that holds no task: only if the row
+    is still as the caller saw it (``seen``: its ``updated_at``) and no
+    task runs, so an operation that started or ended meanwhile wins."""
+    ctx = db_api.RequestContext()
+    with db_api.writer(ctx):
+        if not tasks.touch_if_idle(uuid, seen, context=ctx):
+            return False
+        apply_instance(uuid, data, context=ctx)
+    return True
 
 
 def apply_instance(uuid, data, context=None):

@@ -52,6 +52,22 @@ def claim(instance_uuids, task, stale_after, context=None):
                            'wait for it to end and try again' % uuid)
 
 
+def touch_if_idle(instance_uuid, seen, context=None):
+    """Mark the row changed if it is unchanged since ``seen`` (its
+    ``updated_at``) and no task runs; whether it was. The UPDATE holds the
+    row for the rest of the caller's transaction, so no claim slips in."""
+    table = _table()
+    with api._writer(context) as session:
+        result = session.execute(
+            table.update()
+            .where(table.c.instance_uuid == instance_uuid)
+            .where(table.c.updated_at == seen)
+            .where(sa.or_(table.c.task_state.is_(None),
+                          table.c.task_state != models.TASK_RUNNING))
+            .values(updated_at=timeutils.utcnow()))
+        return result.rowcount == 1
+
+
 def heartbeat(instance_uuids, progress=None, context=None):
     table = _table()
     now = timeutils.utcnow()

@@ -1,0 +1,96 @@
+"""Requests read the compute's state when no operation runs: Nova changes
+light snapshots without the API (a resize commits them), and an opt-in at
+boot reaches the compute first."""
+
+import oslo_messaging as messaging
+
+from nova_lightsnap.api import sync
+from nova_lightsnap.db import api as db_api
+from nova_lightsnap.db import tasks
+from tests.unit.api import base
+
+
+def snapshot(name, stored=False):
+    return {'name': name, 'created_at': '2026-01-01T00:00:00Z',
+            'quiesced': False, 'set': None, 'stored': stored, 'size': 4096,
+            'disks': {}}
+
+
+class Compute(object):
+    """What the compute host knows; counts the reads."""
+
+    def __init__(self):
+        self.instance = {'uuid': base.UUID_A, 'enabled': True,
+                         'store': True, 'committed': False,
+                         'snapshot_index': 2, 'root_index': 0,
+                         'snapshots': [snapshot('s1', stored=True),
+                                       snapshot('s2')], 'job': None}
+        self.reads = 0
+        self.down = False
+
+    def get_instance(self, ctxt, host, uuid):
+        self.reads += 1
+        if self.down:
+            raise messaging.MessagingTimeout('no answer')
+        return dict(self.instance)
+
+
+class RefreshTest(base.APIUnitTestCase):
+
+    def make_client(self):
+        return Compute()
+
+    def snapshots(self):
+        status, _, body = self.request(
+            'GET', '/v1/instances/%s/snapshots' % base.UUID_A)
+        self.assertEqual(200, status, body)
+        return {s['name']: s['state'] for s in body['snapshots']}
+
+    def test_a_resize_that_committed_is_seen_at_the_next_request(self):
+        self.assertEqual({'s1': 'stored', 's2': 'available'},
+                         self.snapshots())
+        # The compute committed s2 before a resize; s1, stored, travelled.
+        self.client.instance['snapshots'] = [snapshot('s1', stored=True)]
+        self.client.instance['committed'] = True
+        self.assertEqual({'s1': 'stored'}, self.snapshots())
+        status, _, body = self.request('GET', '/v1/instances/' + base.UUID_A)
+        self.assertTrue(body['instance']['committed'])
+        # A name that is free again on the compute is free in the API.
+        self.assertEqual(404, self.request(
+            'GET', '/v1/instances/%s/snapshots/s2' % base.UUID_A)[0])
+
+    def test_an_opt_in_the_first_sight_missed_is_seen_later(self):
+        self.client.down = True
+        status, _, body = self.request('GET', '/v1/instances/' + base.UUID_A)
+        self.assertFalse(body['instance']['enabled'])
+        self.client.down = False
+        status, _, body = self.request('GET', '/v1/instances/' + base.UUID_A)
+        self.assertTrue(body['instance']['enabled'])
+
+    def test_a_running_operation_is_not_asked_nor_overwritten(self):
+        self.snapshots()
+        reads = self.client.reads
+        tasks.claim([base.UUID_A], 'delete', 60)
+        self.client.instance['snapshots'] = []
+        self.assertEqual({'s1': 'stored', 's2': 'available'},
+                         self.snapshots())
+        self.assertEqual(reads, self.client.reads)
+        tasks.finish([base.UUID_A])
+        self.assertEqual({}, self.snapshots())
+
+    def test_an_operation_that_ran_meanwhile_wins(self):
+        self.snapshots()
+        seen = db_api.instance_get(base.UUID_A).updated_at
+        tasks.claim([base.UUID_A], 'delete', 60)
+        tasks.finish([base.UUID_A])
+        self.assertFalse(sync.apply_unless_changed(
+            base.UUID_A, dict(self.client.instance, snapshots=[]), seen))
+        self.assertEqual({'s2'}, {s.name for s in db_api.snapshot_list(
+            base.UUID_A) if s.state == 'available'})
+
+    def test_a_compute_that_does_not_answer_leaves_the_database_answer(self):
+        self.assertEqual({'s1': 'stored', 's2': 'available'},
+                         self.snapshots())
+        self.client.down = True
+        self.assertEqual({'s1': 'stored', 's2': 'available'},
+                         self.snapshots())
