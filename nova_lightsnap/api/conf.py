@@ -40,6 +40,14 @@ API_OPTS = [
                  ('keystone', 'keystonemiddleware auth_token validates the '
                               'token ([keystone_authtoken] options).')],
         help='How requests are authenticated.'),
+    cfg.BoolOpt(
+        'noauth_allow_non_loopback', default=False,
+        help='auth_strategy = noauth trusts identity headers that anyone '
+             'who reaches the port can send, so lightsnap-api refuses to '
+             'start with it when bind_host is not a loopback address. '
+             'True serves noauth on any address anyway: only on a network '
+             'that no untrusted caller reaches. Prefer auth_strategy = '
+             'keystone.'),
     cfg.StrOpt(
         'server_source', default='local',
         choices=[('local', 'The instances are the libvirt domains of this '

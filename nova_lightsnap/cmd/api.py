@@ -4,9 +4,11 @@
 
     lightsnap-api --config-file /etc/lightsnap/lightsnap.conf
 
-Listens on ``[api] bind_host``:``bind_port``. The database must be at the
-newest revision (``lightsnap-manage db sync``). For uwsgi or mod_wsgi use
-``nova_lightsnap.api.wsgi:application`` instead.
+Listens on ``[api] bind_host``:``bind_port``; with ``auth_strategy =
+noauth`` only on loopback, unless ``noauth_allow_non_loopback``. The
+database must be at the newest revision (``lightsnap-manage db sync``).
+For uwsgi or mod_wsgi use ``nova_lightsnap.api.wsgi:application``
+instead.
 """
 
 import signal
@@ -19,6 +21,7 @@ from oslo_log import log as logging
 
 from nova_lightsnap.api import config
 from nova_lightsnap.api import deploy
+from nova_lightsnap.api import noauth_guard
 from nova_lightsnap.db import api as db_api
 from nova_lightsnap.db import migration
 
@@ -55,6 +58,12 @@ def main(argv=None):
     except cfg.Error as exc:
         print('lightsnap-api: error: configuration: %s' % exc,
               file=sys.stderr)
+        return 2
+    # Before anything is bound or started: a refused start never listens.
+    refused = noauth_guard.refusal(conf)
+    if refused:
+        LOG.error('%s', refused)
+        print(refused, file=sys.stderr)
         return 2
     check_schema(conf)
     db_api.configure(conf)
