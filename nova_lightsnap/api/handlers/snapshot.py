@@ -27,8 +27,9 @@ def _snapshot(uuid, name):
     try:
         return db_api.snapshot_get(uuid, name)
     except db_api.NotFound:
+        # GET takes the name as the path gives it, unchecked.
         raise errors.NotFound('instance %s has no snapshot named %r'
-                              % (uuid, name))
+                              % (uuid, names.clip(name, names.MAX_NAME)))
 
 
 def _default_name(uuid):
