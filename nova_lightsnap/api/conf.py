@@ -1,5 +1,6 @@
-"""Options of the lightsnap-api service: ``[api]``, ``[nova]`` and oslo.db's
-``[database]``.
+"""Options of the lightsnap-api service: ``[api]``, ``[nova]``, oslo.db's
+``[database]`` and oslo.middleware's ``[oslo_middleware]
+max_request_body_size``.
 
 Listed for ``oslo-config-generator`` through the ``oslo.config.opts`` entry
 point ``nova_lightsnap.api = nova_lightsnap.api.conf:list_opts``.
@@ -11,6 +12,7 @@ import socket
 from keystoneauth1 import loading as ks_loading
 from oslo_config import cfg
 from oslo_db import options as db_options
+from oslo_middleware import sizelimit
 
 from nova_lightsnap.db import api as db_api
 from nova_lightsnap import keystone_opts
@@ -32,6 +34,27 @@ API_OPTS = [
     cfg.PortOpt(
         'bind_port', default=8799,
         help='Port lightsnap-api listens on.'),
+    cfg.IntOpt(
+        'server_threads', default=8, min=1,
+        help='The lightsnap-api console script\'s HTTP server: threads '
+             'that run requests. A request reaches one only once it has '
+             'arrived whole, so slow clients hold none.'),
+    cfg.IntOpt(
+        'server_connection_limit', default=500, min=1,
+        help='The lightsnap-api console script\'s HTTP server: open '
+             'connections at most; past it new ones wait in the listen '
+             'backlog. Each holds at most max_request_header_size plus '
+             '[oslo_middleware] max_request_body_size of memory.'),
+    cfg.IntOpt(
+        'client_timeout', default=60, min=1,
+        help='The lightsnap-api console script\'s HTTP server: seconds a '
+             'connection may pass without sending or receiving a byte '
+             '(an idle keep-alive, a client that stopped sending) before '
+             'it is closed.'),
+    cfg.IntOpt(
+        'max_request_header_size', default=65536, min=1024,
+        help='The lightsnap-api console script\'s HTTP server: bytes of '
+             'request line and headers at most; larger is refused (431).'),
     cfg.StrOpt(
         'auth_strategy', default='noauth',
         choices=[('noauth', 'Trust the X-Project-Id, X-User-Id and X-Roles '
@@ -40,6 +63,14 @@ API_OPTS = [
                  ('keystone', 'keystonemiddleware auth_token validates the '
                               'token ([keystone_authtoken] options).')],
         help='How requests are authenticated.'),
+    cfg.BoolOpt(
+        'noauth_allow_non_loopback', default=False,
+        help='auth_strategy = noauth trusts identity headers that anyone '
+             'who reaches the port can send, so lightsnap-api refuses to '
+             'start with it when bind_host is not a loopback address. '
+             'True serves noauth on any address anyway: only on a network '
+             'that no untrusted caller reaches. Prefer auth_strategy = '
+             'keystone.'),
     cfg.StrOpt(
         'server_source', default='local',
         choices=[('local', 'The instances are the libvirt domains of this '
@@ -114,6 +145,9 @@ def register_opts(conf):
     conf.register_group(keystone_opts.fresh_group(API_GROUP))
     conf.register_opts(API_OPTS, group=API_GROUP.name)
     db_api.register_opts(conf)
+    # The body size limit: read by the HTTP server as well as by the
+    # middleware, so registered before either starts.
+    conf.register_opts(sizelimit.OPTS, group='oslo_middleware')
     conf.register_group(keystone_opts.fresh_group(NOVA_GROUP))
     ks_loading.register_session_conf_options(conf, NOVA_GROUP.name)
     ks_loading.register_auth_conf_options(conf, NOVA_GROUP.name)

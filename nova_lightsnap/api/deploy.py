@@ -1,9 +1,10 @@
 """The middleware stack of lightsnap-api, built in one place.
 
 From the outside in: request id (X-OpenStack-Request-Id on every
-response), request log, JSON error bodies, the unauthenticated version
-list, authentication (keystonemiddleware auth_token, or noauth), the
-request context, and the router of plain handler functions.
+response), request log, JSON error bodies, the body size limit (before
+anything reads a body), the unauthenticated version list, authentication
+(keystonemiddleware auth_token, or noauth), the request context, and the
+router of plain handler functions.
 """
 
 from oslo_middleware import request_id
@@ -32,6 +33,7 @@ def deploy(conf, service):
     application = _auth(conf, application)
     application = middleware.PublicVersions(
         application, webob.dec.wsgify(root.list_versions))
+    application = middleware.BodySizeLimit(application, conf)
     application = middleware.JSONErrors(application)
     application = middleware.RequestLog(application)
     return request_id.RequestId(application)

@@ -48,6 +48,17 @@ class Conflict(APIError):
     code = 409
 
 
+class RequestEntityTooLarge(APIError):
+    code = 413
+
+
+def too_large(limit):
+    """413, from the middleware or from the HTTP server alike."""
+    return RequestEntityTooLarge(
+        'the request body is larger than %d bytes ([oslo_middleware] '
+        'max_request_body_size)' % limit)
+
+
 class UnsupportedMediaType(APIError):
     code = 415
 
@@ -56,7 +67,14 @@ class ServiceUnavailable(APIError):
     code = 503
 
 
+# The longest message an error body carries. Messages show only a short
+# prefix of a client's values; this is the net under any that does not.
+MAX_MESSAGE = 1000
+
+
 def body(code, message):
+    if len(message) > MAX_MESSAGE:
+        message = message[:MAX_MESSAGE] + '...'
     return {'error': {'code': code,
                       'title': http_client.responses.get(code, 'Error'),
                       'message': message}}

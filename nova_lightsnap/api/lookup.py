@@ -20,6 +20,7 @@ from nova_lightsnap.db import api as db_api
 from nova_lightsnap.db import models
 from nova_lightsnap.db import tasks
 from nova_lightsnap.engine import errors as engine_errors
+from nova_lightsnap.engine import names
 
 LOG = logging.getLogger(__name__)
 
@@ -64,7 +65,8 @@ def unless_missing(call, missing):
 
 
 def _not_found(uuid):
-    return errors.NotFound('no instance %s in your project' % uuid)
+    return errors.NotFound('no instance %s in your project'
+                           % names.clip(uuid))
 
 
 def _source_call(func, *args):
@@ -188,9 +190,11 @@ def snapshot_set(req, set_id):
             raise ValueError(set_id)
         row = db_api.snapshot_set_get(int(set_id))
     except (ValueError, db_api.NotFound):
-        raise errors.NotFound('no snapshot set %s in your project' % set_id)
+        raise errors.NotFound('no snapshot set %s in your project'
+                              % names.clip(set_id))
     if row.project_id != context(req).project_id and not all_projects(req):
-        raise errors.NotFound('no snapshot set %s in your project' % set_id)
+        raise errors.NotFound('no snapshot set %s in your project'
+                              % names.clip(set_id))
     return row
 
 

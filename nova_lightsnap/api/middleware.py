@@ -5,6 +5,7 @@ import urllib.parse
 
 from oslo_context import context as oslo_context
 from oslo_log import log as logging
+from oslo_middleware import sizelimit
 import webob
 import webob.dec
 
@@ -37,6 +38,31 @@ class JSONErrors(object):
                           req.environ.get('PATH_INFO'))
             return util.json_response(500, errors.body(
                 500, 'internal error; see the log of lightsnap-api'))
+
+
+class BodySizeLimit(object):
+    """oslo.middleware's RequestBodySizeLimiter (``[oslo_middleware]
+    max_request_body_size``), refusing in the contract's JSON.
+
+    The limiter refuses a Content-Length over the limit before a byte of
+    the body is read, and cuts a chunked body at the limit; either way its
+    answer is webob's 413 page, made JSON here.
+    """
+
+    def __init__(self, application, conf):
+        self.conf = conf
+        self.limiter = sizelimit.RequestBodySizeLimiter(application, conf)
+
+    @webob.dec.wsgify
+    def __call__(self, req):
+        # The limiter's refusal, and a cut chunked body (raised in a
+        # handler's read, made a response by the first wsgify'd layer).
+        resp = req.get_response(self.limiter)
+        if (resp.status_int == 413 and
+                resp.content_type != 'application/json'):
+            raise errors.too_large(
+                self.conf.oslo_middleware.max_request_body_size)
+        return resp
 
 
 class RequestLog(object):

@@ -9,6 +9,7 @@ from nova_lightsnap.api.handlers import instance
 from nova_lightsnap.api.handlers import root
 from nova_lightsnap.api.handlers import snapshot
 from nova_lightsnap.api.handlers import snapshot_set
+from nova_lightsnap.engine import names
 
 _INSTANCE = '/v1/instances/{uuid}'
 _SNAPSHOT = _INSTANCE + '/snapshots/{name}'
@@ -40,6 +41,10 @@ def _compile(template):
     return re.compile('^' + pattern + '/?$' if template != '/' else '^/$')
 
 
+# The longest valid path (a snapshot's export) fits whole in a message;
+# a longer one is shown cut.
+SHOWN_PATH = 128
+
 ROUTES = [(_compile(t), methods) for t, methods in
           ROUTE_DECLARATIONS.items()]
 
@@ -51,9 +56,10 @@ class Router(object):
             path = req.path_info
         except UnicodeDecodeError:
             # No uuid, name or id is anything but UTF-8.
+            raw = req.environ['PATH_INFO'].encode('latin-1').decode(
+                'utf-8', 'replace')
             raise errors.NotFound('no resource at %s (the path is not '
-                                  'UTF-8)' % req.environ['PATH_INFO'].encode(
-                                      'latin-1').decode('utf-8', 'replace'))
+                                  'UTF-8)' % names.clip(raw, SHOWN_PATH))
         for pattern, methods in ROUTES:
             match = pattern.match(path)
             if not match:
@@ -62,7 +68,9 @@ class Router(object):
             if handler is None:
                 raise errors.MethodNotAllowed(
                     '%s is not allowed on %s; allowed: %s'
-                    % (req.method, path,
+                    % (names.clip(req.method),
+                       names.clip(path, SHOWN_PATH),
                        ', '.join(sorted(methods))), sorted(methods))
             return handler(req, **match.groupdict())
-        raise errors.NotFound('no resource at %s' % path)
+        raise errors.NotFound('no resource at %s'
+                              % names.clip(path, SHOWN_PATH))

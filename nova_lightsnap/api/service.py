@@ -7,6 +7,7 @@ import math
 import oslo_messaging as messaging
 from oslo_log import log as logging
 
+from nova_lightsnap.api import notifications
 from nova_lightsnap.api import policy
 from nova_lightsnap.api import servers
 from nova_lightsnap.rpc import client as rpc_client
@@ -39,6 +40,7 @@ class Service(object):
             self.transport,
             timeout=max(1, min(conf.api.rpc_timeout,
                                math.ceil(conf.api.progress_interval * 3))))
+        self.notifier = notifications.make_notifier(conf)
         self._server = None
 
     def start(self):
@@ -62,6 +64,8 @@ class Service(object):
             self._server.stop()
             self._server.wait()
             self._server = None
+        if self.notifier is not None:
+            self.notifier.close()
 
     def rpc_context(self, ctx):
         """The plain dict the RPC carries (contract: request_id,

@@ -6,6 +6,7 @@ import jsonschema
 import webob
 
 from nova_lightsnap.api import errors
+from nova_lightsnap.engine import names
 
 
 def json_response(status, body, headers=None):
@@ -18,19 +19,30 @@ def json_response(status, body, headers=None):
 
 
 def _path(error):
-    parts = [str(p) for p in error.absolute_path]
+    parts = [names.clip(p) for p in error.absolute_path]
     return '/'.join(parts) if parts else 'the body'
+
+
+# Unknown fields named in a message, at most.
+SHOWN_FIELDS = 5
 
 
 def _message(error):
     if error.validator == 'additionalProperties':
         extra = sorted(set(error.instance) -
                        set(error.schema.get('properties', {})))
+        shown = [names.clip(e) for e in extra[:SHOWN_FIELDS]]
+        if len(extra) > SHOWN_FIELDS:
+            shown.append('and %d more' % (len(extra) - SHOWN_FIELDS))
         return 'unknown field(s) in %s: %s' % (_path(error),
-                                               ', '.join(extra))
+                                               ', '.join(shown))
     if error.validator == 'required':
         return error.message.replace("'", '"')
-    return '%s: %s' % (_path(error), error.message)
+    # jsonschema's messages quote the refused value whole ("'xxx...' is
+    # too long"): show only its start.
+    value = repr(error.instance)
+    return '%s: %s' % (_path(error), error.message.replace(
+        value, names.clip(value)))
 
 
 def extract_json(req, schema):
@@ -46,7 +58,7 @@ def extract_json(req, schema):
         if req.content_type not in ('application/json', ''):
             raise errors.UnsupportedMediaType(
                 'the body must be JSON (Content-Type: application/json), '
-                'not %s' % req.content_type)
+                'not %s' % names.clip(req.content_type))
         try:
             data = json.loads(raw.decode('utf-8'))
         except (UnicodeDecodeError, ValueError) as exc:

@@ -48,11 +48,13 @@ class Operation(object):
     ``call()`` makes the RPC call and returns its result;
     ``apply(result, ctx)`` and ``fail(message, ctx)`` write the database
     in the transaction ``ctx``; ``progress(percent)``, if given, writes the
-    percent where the resource shows it.
+    percent where the resource shows it; ``notice``, if given (a
+    :class:`nova_lightsnap.api.notifications.Action`), is told when the
+    operation starts, and once its end or error is recorded.
     """
 
     def __init__(self, service, host, uuids, rpc_ctxt, call, apply, fail,
-                 progress=None):
+                 progress=None, notice=None):
         self.service = service
         self.host = host
         self.uuids = list(uuids)
@@ -61,6 +63,7 @@ class Operation(object):
         self.apply = apply
         self.fail = fail
         self.progress = progress
+        self.notice = notice
         self._stop = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True,
                                        name='lightsnap-op')
@@ -106,6 +109,10 @@ class Operation(object):
         return fetched
 
     def _run(self):
+        if self.notice:
+            # Here, not in the request: a slow message bus never holds an
+            # HTTP worker.
+            self.notice.start()
         poller = threading.Thread(target=self._poll, args=(self.rpc_ctxt,),
                                   daemon=True, name='lightsnap-progress')
         poller.start()
@@ -133,6 +140,8 @@ class Operation(object):
                     for uuid, data in fetched.items():
                         sync.apply_instance(uuid, data, context=ctx)
                     tasks.finish(self.uuids, context=ctx)
+                if self.notice:
+                    self.notice.end()
                 return
             except Exception as exc:
                 LOG.exception('recording the result on %s failed',
@@ -146,3 +155,5 @@ class Operation(object):
         except Exception:
             LOG.exception('recording the failure on %s failed', self.uuids)
             tasks.finish(self.uuids, error)
+        if self.notice:
+            self.notice.error(error)

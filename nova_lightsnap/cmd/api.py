@@ -1,42 +1,31 @@
-"""``lightsnap-api``: the REST API service on a threaded WSGI server.
+"""``lightsnap-api``: the REST API service on a bounded HTTP server
+(:mod:`nova_lightsnap.api.http_server`).
 
 ::
 
     lightsnap-api --config-file /etc/lightsnap/lightsnap.conf
 
-Listens on ``[api] bind_host``:``bind_port``. The database must be at the
-newest revision (``lightsnap-manage db sync``). For uwsgi or mod_wsgi use
-``nova_lightsnap.api.wsgi:application`` instead.
+Listens on ``[api] bind_host``:``bind_port``; with ``auth_strategy =
+noauth`` only on loopback, unless ``noauth_allow_non_loopback``. The
+database must be at the newest revision (``lightsnap-manage db sync``).
+For uwsgi or mod_wsgi use ``nova_lightsnap.api.wsgi:application``
+instead.
 """
 
 import signal
-import socketserver
 import sys
-from wsgiref import simple_server
 
 from oslo_config import cfg
 from oslo_log import log as logging
 
 from nova_lightsnap.api import config
 from nova_lightsnap.api import deploy
+from nova_lightsnap.api import http_server
+from nova_lightsnap.api import noauth_guard
 from nova_lightsnap.db import api as db_api
 from nova_lightsnap.db import migration
 
 LOG = logging.getLogger(__name__)
-
-
-class ThreadingWSGIServer(socketserver.ThreadingMixIn,
-                          simple_server.WSGIServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-
-class QuietHandler(simple_server.WSGIRequestHandler):
-    """The request log middleware logs each request; wsgiref's own line
-    on stderr would be a second, unformatted copy."""
-
-    def log_message(self, format, *args):
-        LOG.debug('wsgiref: ' + format, *args)
 
 
 def check_schema(conf):
@@ -56,27 +45,33 @@ def main(argv=None):
         print('lightsnap-api: error: configuration: %s' % exc,
               file=sys.stderr)
         return 2
+    # Before anything is bound or started: a refused start never listens.
+    refused = noauth_guard.refusal(conf)
+    if refused:
+        LOG.error('%s', refused)
+        print(refused, file=sys.stderr)
+        return 2
     check_schema(conf)
     db_api.configure(conf)
     application, service = deploy.loadapp(conf)
-    server = simple_server.make_server(
-        conf.api.bind_host, conf.api.bind_port, application,
-        server_class=ThreadingWSGIServer, handler_class=QuietHandler)
+    server = http_server.make_server(conf, application)
 
     def stop(signum, frame):
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, stop)
-    LOG.info('lightsnap-api listening on http://%s:%s (auth %s, %s '
-             'compute)', conf.api.bind_host, server.server_port,
-             conf.api.auth_strategy,
-             'embedded' if conf.api.embedded_compute else 'remote')
+    for host, port in http_server.addresses(server):
+        LOG.info('lightsnap-api listening on http://%s:%s (auth %s, %s '
+                 'compute)', host, port, conf.api.auth_strategy,
+                 'embedded' if conf.api.embedded_compute else 'remote')
     try:
-        server.serve_forever()
+        # waitress ends its loop on KeyboardInterrupt and stops its
+        # workers.
+        server.run()
     except KeyboardInterrupt:
         pass
     finally:
-        server.server_close()
+        server.close()
         service.stop()
         db_api.dispose()
     return 0

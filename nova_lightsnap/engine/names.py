@@ -10,8 +10,20 @@ import re
 from nova_lightsnap.engine import errors
 
 MAX_NAME = 64
+# The most of a refused value a message shows: enough to recognise it, and
+# a 50 MB value from a hostile client is never sent back whole.
+SHOWN = 40
 _NAME = re.compile(r'^[A-Za-z0-9][A-Za-z0-9._-]*$')
 _FILE = re.compile(r'^[A-Za-z0-9_][A-Za-z0-9._+-]*$')
+
+
+def clip(text, limit=SHOWN):
+    """``text`` as a message may show it: whole when short, else its first
+    ``limit`` characters and how long it was."""
+    text = str(text)
+    if len(text) <= limit:
+        return text
+    return '%s... (%d characters)' % (text[:limit], len(text))
 
 
 def check_snapshot_name(name, what='snapshot name'):
@@ -35,5 +47,5 @@ def check_basename(name, what='file name'):
             name in ('.', '..')):
         raise errors.InvalidInput(
             '%s %r is not a plain file name in the disk\'s directory'
-            % (what, name))
+            % (what, clip(name)))
     return name

@@ -4,6 +4,7 @@ import oslo_messaging as messaging
 
 from nova_lightsnap.api import errors
 from nova_lightsnap.api import lookup
+from nova_lightsnap.api import notifications
 from nova_lightsnap.api import policy
 from nova_lightsnap.api import schemas
 from nova_lightsnap.api import sync
@@ -94,5 +95,8 @@ def commit_all(req, uuid):
     # does after any operation writes the rest.
     worker.Operation(svc, found.host, [uuid], rpc_ctxt, call,
                      apply=lambda result, ctx: None,
-                     fail=lambda message, ctx: None).start()
+                     fail=lambda message, ctx: None,
+                     notice=notifications.instance(
+                         svc, rpc_ctxt, 'commit_all', uuid,
+                         found.host)).start()
     return util.json_response(202, body)

@@ -4,6 +4,7 @@ import datetime
 
 from nova_lightsnap.api import errors
 from nova_lightsnap.api import lookup
+from nova_lightsnap.api import notifications
 from nova_lightsnap.api import policy
 from nova_lightsnap.api import schemas
 from nova_lightsnap.api import sync
@@ -27,8 +28,9 @@ def _snapshot(uuid, name):
     try:
         return db_api.snapshot_get(uuid, name)
     except db_api.NotFound:
+        # GET takes the name as the path gives it, unchecked.
         raise errors.NotFound('instance %s has no snapshot named %r'
-                              % (uuid, name))
+                              % (uuid, names.clip(name, names.MAX_NAME)))
 
 
 def _default_name(uuid):
@@ -105,8 +107,9 @@ def create(req, uuid):
 
     body = {'snapshot': views.snapshot(db_api.snapshot_get(uuid, name))}
     worker.Operation(svc, found.host, [uuid], rpc_ctxt, call, apply,
-                     _fail(uuid, name),
-                     _record_progress(uuid, name)).start()
+                     _fail(uuid, name), _record_progress(uuid, name),
+                     notifications.snapshot(svc, rpc_ctxt, 'create', uuid,
+                                            name, found.host)).start()
     return util.json_response(202, body)
 
 
@@ -159,7 +162,9 @@ def _start(req, uuid, name, rule, op, state, call, apply, schema,
         svc, found.host, [uuid], rpc_ctxt,
         lambda: call(svc, rpc_ctxt, found.host, body),
         lambda result, ctx: apply(result, snap, ctx),
-        _fail(uuid, name), _record_progress(uuid, name)).start()
+        _fail(uuid, name), _record_progress(uuid, name),
+        notifications.snapshot(svc, rpc_ctxt, op, uuid, name,
+                               found.host)).start()
     return util.json_response(202, response)
 
 

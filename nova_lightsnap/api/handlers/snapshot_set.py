@@ -3,6 +3,7 @@ of one compute host."""
 
 from nova_lightsnap.api import errors
 from nova_lightsnap.api import lookup
+from nova_lightsnap.api import notifications
 from nova_lightsnap.api import policy
 from nova_lightsnap.api import schemas
 from nova_lightsnap.api import util
@@ -97,7 +98,10 @@ def create(req):
 
     response = {'set': show(snapset.id)}
     worker.Operation(svc, host, uuids, rpc_ctxt, call, apply,
-                     _fail(snapset.id, True)).start()
+                     _fail(snapset.id, True),
+                     notice=notifications.snapshot_set(
+                         svc, rpc_ctxt, 'create', snapset.id,
+                         host)).start()
     return util.json_response(202, response)
 
 
@@ -147,7 +151,11 @@ def _start(req, set_id, rule, op, state, call, apply):
         svc, host, uuids, rpc_ctxt,
         lambda: call(svc, rpc_ctxt, host, row.name, uuids),
         lambda result, ctx: apply(row, ctx),
-        _fail(row.id, False)).start()
+        _fail(row.id, False),
+        # The task set-restore is the action restore of a snapshot_set.
+        notice=notifications.snapshot_set(svc, rpc_ctxt,
+                                          op.split('-', 1)[1], row.id,
+                                          host)).start()
     return util.json_response(202, response)
 
 

@@ -42,6 +42,7 @@ class FakeService(object):
         self.client = client
         self.progress_client = client
         self.enforcer = policy.make_enforcer(conf)
+        self.notifier = None
 
     def rpc_context(self, ctx):
         return {'request_id': ctx.request_id, 'project_id': ctx.project_id,
