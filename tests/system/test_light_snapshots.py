@@ -13,7 +13,7 @@ import os
 import subprocess
 import tempfile
 
-from tests.functional.cloud import base
+from tests.system import base
 
 CHUNKS = 4
 EPHEMERAL = '/dev/vdb'  # Nova's order: root, ephemeral, swap, volumes

@@ -15,7 +15,7 @@ import os
 import subprocess
 from xml.etree import ElementTree
 
-from tests.functional.cloud import base
+from tests.system import base
 
 CHUNKS = 8
 

@@ -5,7 +5,7 @@ configuration and why: tools/cloud/tempest/)."""
 import os
 import subprocess
 
-from tests.functional.cloud import base
+from tests.system import base
 
 RUN = os.path.join(base.TOP, 'tools', 'cloud', 'tempest', 'run')
 INCLUDE_LIST = os.path.join(base.TOP, 'tools', 'cloud', 'tempest',

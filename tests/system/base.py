@@ -1,4 +1,4 @@
-"""End-to-end tests on the all-in-one cloud of ``./run cloud``.
+"""System tests: end to end on the all-in-one cloud of ``./run cloud``.
 
 Everything goes through the services as a user or an operator drives them:
 the ``openstack`` command of the cloud's virtualenv (Keystone, Nova, Cinder,
@@ -31,8 +31,7 @@ from tests.support import domains
 from tests.support import guest as guest_mod
 from tests.support import testcase
 
-TOP = os.path.normpath(os.path.join(os.path.dirname(__file__), '..', '..',
-                                    '..'))
+TOP = os.path.normpath(os.path.join(os.path.dirname(__file__), '..', '..'))
 CLOUD_DIR = os.environ.get('LIGHTSNAP_CLOUD_DIR', '/var/lib/lightsnap-cloud')
 CLOUD_SCRIPT = os.path.join(TOP, 'tools', 'cloud', 'cloud')
 OPENSTACK = os.path.join(CLOUD_DIR, 'venv', 'bin', 'openstack')
