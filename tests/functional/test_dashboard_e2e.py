@@ -23,11 +23,11 @@ from testtools import content
 
 from tests.functional.api import base as api_base
 from tests.functional import base
+from tests.support import browser
 from tests.support import dbservers
 from tests.support import domains
 from tests.support import keystone
 
-CHROMIUM = '/usr/bin/chromium'
 USER, PASSWORD = 'demo', 'e2e-secret'
 # ms: one operation on a TCG domain, or a page of a Horizon that compiles
 # its stylesheets on first use, on a machine busy with the rest of the suite
@@ -35,21 +35,13 @@ UI_TIMEOUT = 120000
 MERGE_MIB = 8
 
 
-def _playwright():
-    try:
-        from playwright import sync_api
-    except ImportError:
-        return None
-    return sync_api
-
-
 class DashboardEndToEndTest(base.EngineTestCase):
     disks = {'vda': 'file'}
 
     def setUp(self):
         super().setUp()
-        self.sync_api = _playwright()
-        if self.sync_api is None or not os.access(CHROMIUM, os.X_OK):
+        self.sync_api = browser.sync_api()
+        if self.sync_api is None:
             self.skipTest('needs playwright (pip) and chromium (Debian)')
         self.uuid = self.vm.domain.UUIDString()
         work = tempfile.mkdtemp(prefix='horizon-e2e-', dir=domains.TEST_DIR)
@@ -75,10 +67,7 @@ class DashboardEndToEndTest(base.EngineTestCase):
         self.addCleanup(server.server_close)
         self.addCleanup(server.shutdown)
         self.horizon_url = self._start_horizon(work)
-        # The last run's screenshots only: the directory does not grow.
-        self.shots = os.path.join(domains.TEST_DIR, 'horizon-e2e')
-        shutil.rmtree(self.shots, ignore_errors=True)
-        os.makedirs(self.shots)
+        self.shot = browser.Screenshots(self, 'horizon-e2e').shot
 
     def _start_horizon(self, work):
         port = dbservers.free_port()
@@ -125,23 +114,11 @@ class DashboardEndToEndTest(base.EngineTestCase):
 
     # -- the browser ---------------------------------------------------
 
-    def shot(self, page, name):
-        path = os.path.join(self.shots, '%02d-%s.png' % (
-            len(os.listdir(self.shots)) + 1, name))
-        page.screenshot(path=path, full_page=True)
-        print('screenshot: %s' % path)
-        self.addDetailUniqueName('screenshot', content.text_content(path))
-        return path
-
     def row_action(self, page, row, selector):
-        """Clicks a row action, opening the row's drop-down if needed."""
-        action = row.locator(selector)
-        if not action.is_visible():
-            row.locator('.dropdown-toggle').click()
-        action.click()
+        browser.row_action(row, selector)
 
     def confirm(self, page):
-        page.locator('.modal-footer .btn-danger:visible').click()
+        browser.confirm(page)
 
     def instance_idle(self):
         """The API's task on the instance is over (the UI shows the
@@ -158,13 +135,12 @@ class DashboardEndToEndTest(base.EngineTestCase):
 
     def test_take_revert_delete(self):
         with self.sync_api.sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM,
-                                         args=['--no-sandbox'])
+            chromium = browser.launch(pw)
             try:
-                self._drive(browser.new_page(
+                self._drive(chromium.new_page(
                     viewport={'width': 1280, 'height': 720}))
             finally:
-                browser.close()
+                chromium.close()
 
     def _drive(self, page):
         expect = self.sync_api.expect

@@ -100,9 +100,10 @@ class IndexTests(base.TestCase):
         self.assertNotIn('instances__commit_all__%s' % base.UUID1, html)
         self.assertIn('instances__disable__%s' % base.UUID2, html)
         self.assertIn('instances__daily_off__%s' % base.UUID2, html)
-        self.assertIn('instances__store_off__%s' % base.UUID2, html)
         self.assertIn('instances__commit_all__%s' % base.UUID2, html)
-        self.assertNotIn('instances__store_on__%s' % base.UUID2, html)
+        # The store is the admin's (the API's policy): a member is offered
+        # neither.
+        self.assertNotIn('instances__store_', html)
         self.assertIn(reverse('horizon:project:lightsnap:take_snapshot',
                               args=[base.UUID2]), html)
 
@@ -180,11 +181,19 @@ class InstanceActionTests(NoNames, base.TestCase):
     def test_daily_off(self):
         self.check_flag('daily_off', {'daily': True}, 'daily', False)
 
-    def test_store_on(self):
-        self.check_flag('store_on', {}, 'store', True)
+    def check_refused(self, action, before):
+        # A crafted POST: the action is not allowed, the API not called.
+        with mock.patch.object(api, 'instance_update') as update:
+            res = self.post_action(action, base.instance(**before))
+        update.assert_not_called()
+        self.assertEqual(1, len(self.messages_of(res, 'error')))
+        self.assertEqual([], self.messages_of(res, 'success'))
 
-    def test_store_off(self):
-        self.check_flag('store_off', {'store': True}, 'store', False)
+    def test_store_on_refused_to_a_member(self):
+        self.check_refused('store_on', {})
+
+    def test_store_off_refused_to_a_member(self):
+        self.check_refused('store_off', {'store': True})
 
     def test_refused_flag_shows_the_api_message(self):
         with mock.patch.object(api, 'instance_update') as update:
@@ -234,6 +243,40 @@ class InstanceActionTests(NoNames, base.TestCase):
         self.mock_instance_get.assert_called_once_with(
             helpers.IsHttpRequest(), base.UUID1)
 
+
+
+class AdminInstanceActionTests(NoNames, base.TestCase):
+    """An administrator of the cloud (the admin role) has the store."""
+
+    def _setup_user(self, **kwargs):
+        kwargs.setdefault('roles', [{'id': '1', 'name': 'admin'},
+                                    {'id': '2', 'name': 'member'}])
+        super()._setup_user(**kwargs)
+
+    post_action = InstanceActionTests.post_action
+    check_flag = InstanceActionTests.check_flag
+
+    def test_store_on(self):
+        self.check_flag('store_on', {}, 'store', True)
+
+    def test_store_off(self):
+        self.check_flag('store_off', {'store': True}, 'store', False)
+
+    @helpers.create_mocks({api: ['instance_list']})
+    def test_store_actions_offered(self):
+        self.mock_instance_list.return_value = [
+            base.instance(base.UUID1),
+            base.instance(base.UUID2, store=True),
+            base.instance('0b0c8f5e-0000-4000-8000-000000000003',
+                          enabled=False)]
+        html = self.client.get(INDEX).content.decode()
+        self.assertIn('instances__store_on__%s' % base.UUID1, html)
+        self.assertNotIn('instances__store_off__%s' % base.UUID1, html)
+        self.assertIn('instances__store_off__%s' % base.UUID2, html)
+        self.assertNotIn('instances__store_on__%s' % base.UUID2, html)
+        # Not on an instance without light snapshots, admin or not.
+        self.assertNotIn('instances__store_on__0b0c8f5e-0000-4000-8000-'
+                         '000000000003', html)
 
 class TakeSnapshotTests(NoNames, base.TestCase):
 

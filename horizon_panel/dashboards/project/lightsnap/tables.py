@@ -36,6 +36,10 @@ class _FlagAction(tables.BatchAction):
     present = None
     past = None
     failure = None
+    # A flag that the API lets administrators of the cloud change only
+    # (its policy rule is admin_api, i.e. the admin role): nobody else is
+    # offered the action, nor may post it.
+    admin_only = False
 
     def action_present(self, count):
         return self.present
@@ -44,6 +48,8 @@ class _FlagAction(tables.BatchAction):
         return self.past
 
     def allowed(self, request, instance=None):
+        if self.admin_only and not request.user.is_superuser:
+            return False
         if instance is None:
             return True
         current = bool(getattr(instance, self.flag))
@@ -92,6 +98,7 @@ class DailyOffAction(_FlagAction):
 class StoreOnAction(_FlagAction):
     name = 'store_on'
     flag, value = 'store', True
+    admin_only = True
     present = _('Store On')
     past = _('Turned the snapshot store on for')
     failure = _('Unable to turn the snapshot store on.')
@@ -100,6 +107,7 @@ class StoreOnAction(_FlagAction):
 class StoreOffAction(_FlagAction):
     name = 'store_off'
     flag, value = 'store', False
+    admin_only = True
     present = _('Store Off')
     past = _('Turned the snapshot store off for')
     failure = _('Unable to turn the snapshot store off.')
