@@ -28,6 +28,7 @@ _UUID = re.compile('^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-'
                    '[0-9a-f]{12}$')
 _SET_ID = re.compile(r'^[1-9][0-9]{0,9}\Z')
 _MAX_SET_ID = 2 ** 31 - 1  # an Integer column on every backend
+UNREAD = 'not read from the compute yet (it will be at the next request):'
 ALL_PROJECTS = 'lightsnap:all_projects'
 
 
@@ -109,9 +110,19 @@ def _first_sight(req, found):
     except (messaging.MessagingException,
             engine_errors.LightSnapError) as exc:
         LOG.warning('instance %s: state not read from %s (%s); it will be '
-                    'after its next operation', found.uuid, found.host, exc)
-    finally:
+                    'at the next request', found.uuid, found.host, exc)
+        # The task's error marks the record as never read (_unread).
+        tasks.finish([found.uuid], error='%s %s' % (UNREAD, exc))
+    else:
         tasks.finish([found.uuid])
+
+
+def _unread(row, found):
+    """The compute never answered for this record: first seen before it
+    had a host (still building), or the first sight's call failed."""
+    return found.host and (
+        row.host is None or
+        (row.task == 'sync' and row.task_state == models.TASK_ERROR))
 
 
 def record(req, found):
@@ -135,9 +146,13 @@ def _record(req, found):
                 _first_sight(req, found)
                 return db_api.instance_get(found.uuid), True
         return db_api.instance_get(found.uuid), False
+    unread = _unread(row, found)
     if (row.project_id, row.host) != (found.project_id, found.host):
         row = db_api.instance_update(found.uuid, project_id=found.project_id,
                                      host=found.host)
+    if unread:
+        _first_sight(req, found)
+        return db_api.instance_get(found.uuid), True
     return row, False
 
 

@@ -4,6 +4,7 @@ boot reaches the compute first."""
 
 import oslo_messaging as messaging
 
+from nova_lightsnap.api import servers
 from nova_lightsnap.api import sync
 from nova_lightsnap.db import api as db_api
 from nova_lightsnap.db import tasks
@@ -94,3 +95,36 @@ class RefreshTest(base.APIUnitTestCase):
         self.client.down = True
         self.assertEqual({'s1': 'stored', 's2': 'available'},
                          self.snapshots())
+
+
+class FirstSightTest(base.APIUnitTestCase):
+    """A listing reads what the first sight could not."""
+
+    def make_client(self):
+        return Compute()
+
+    def listed(self):
+        status, _, body = self.request('GET', '/v1/instances')
+        self.assertEqual(200, status, body)
+        return {i['uuid']: i['enabled'] for i in body['instances']}
+
+    def test_a_first_sight_that_failed_is_tried_again(self):
+        self.client.down = True
+        self.assertEqual({base.UUID_A: False}, self.listed())
+        row = db_api.instance_get(base.UUID_A)
+        self.assertIn('not read from the compute yet', row.task_error)
+        self.client.down = False
+        self.assertEqual({base.UUID_A: True}, self.listed())
+        reads = self.client.reads
+        self.assertEqual({base.UUID_A: True}, self.listed())
+        self.assertEqual(reads, self.client.reads)  # read once is enough
+
+    def test_an_instance_first_seen_without_a_host_is_read_once_it_has_one(
+            self):
+        self.source.servers[base.UUID_A] = servers.Server(
+            base.UUID_A, 'project-a', None, 'a')
+        self.assertEqual({base.UUID_A: False}, self.listed())
+        self.assertEqual(0, self.client.reads)
+        self.source.servers[base.UUID_A] = servers.Server(
+            base.UUID_A, 'project-a', 'compute-1', 'a')
+        self.assertEqual({base.UUID_A: True}, self.listed())
