@@ -32,19 +32,35 @@ RESTART_AGENT = (
     '</dev/null >/dev/null 2>&1 &')
 
 
+def agent_with_hook(domain, hook):
+    """Restarts the guest's qemu-ga with ``hook`` as its fsfreeze hook;
+    the agent once the new one, and only it, answers (on a busy host the
+    old one can outlive a fixed wait and vanish under the next command)."""
+    agent = guest.GuestAgent(domain)
+    agent.sh("cat > /hook <<'EOF'\n%sEOF\nchmod 755 /hook" % hook)
+    agent.sh(RESTART_AGENT)
+    deadline = time.monotonic() + 120
+    last = None
+    while time.monotonic() < deadline:
+        time.sleep(1)
+        try:
+            agent.wait_ready(30)
+            if '-F/hook' in agent.sh(
+                    'cat /proc/$(pidof qemu-ga)/cmdline | tr "\\0" " "'):
+                return agent
+        except (libvirt.libvirtError, guest.GuestAgentError) as exc:
+            last = exc  # the old agent going, or two of them for a moment
+    raise AssertionError('qemu-ga did not come back with the hook: %s'
+                         % last)
+
+
 class AgentHangTest(test_quiesce.QuiesceTestCase):
 
     def setUp(self):
         super().setUp()
         self.patch(quiesce, 'AGENT_TIMEOUT', AGENT_TIMEOUT)
         self.vm, self.host, agent = self.start_guest()
-        agent.sh("cat > /hook <<'EOF'\n%sEOF\nchmod 755 /hook" % HOOK)
-        agent.sh(RESTART_AGENT)
-        time.sleep(3)
-        self.agent = guest.GuestAgent(self.vm.domain)
-        self.agent.wait_ready(60)
-        self.assertIn('-F/hook', self.agent.sh(
-            'cat /proc/$(pidof qemu-ga)/cmdline | tr "\\0" " "'))
+        self.agent = agent_with_hook(self.vm.domain, HOOK)
         self.agent.sh('echo before > /data/f; sync')
 
     def thawed_soon(self):
@@ -95,13 +111,8 @@ class ThawFailsAfterTheSwitchTest(test_quiesce.QuiesceTestCase):
         self.vm, self.host = self.start(
             os_xml=domains.guest_os_xml(), memory=256, agent_channel=True,
             serials={'vdb': volume_id})
-        agent = guest.GuestAgent(self.vm.domain)
-        agent.wait_ready(180)
-        agent.sh("cat > /hook <<'EOF'\n%sEOF\nchmod 755 /hook" % self.HOOK)
-        agent.sh(RESTART_AGENT)
-        time.sleep(3)
-        agent = guest.GuestAgent(self.vm.domain)
-        agent.wait_ready(60)
+        guest.GuestAgent(self.vm.domain).wait_ready(180)
+        agent = agent_with_hook(self.vm.domain, self.HOOK)
         model = base.Model(['vdb'])
         nova = volume_snapshots.VolumeSnapshots(self.vm.conn,
                                                 job_timeout=60)
