@@ -340,22 +340,30 @@ class TestDomain(fixtures.Fixture):
 
         ``expected`` maps a region to its pattern (0 where never written).
         """
-        args = ['qemu-io', '-r', '-U', '-f', fmt, local_path(ref)]
-        for region in range(regions):
-            args += ['-c', 'read -P %d %d %d' % (
-                expected.get(region, 0), region * REGION, REGION)]
-        out = subprocess.run(args, capture_output=True, text=True)
-        # qemu-io exits non-zero when a pattern does not match; anything on
-        # stderr means it could not read at all.
-        if out.stderr.strip() or 'read ' not in out.stdout:
-            raise AssertionError('qemu-io failed on %s: %s' % (ref.url,
-                                                               out.stderr))
-        bad = set()
-        for line in out.stdout.splitlines():
-            if 'verification failed' in line:
-                offset = int(line.split('offset ')[1].split(',')[0])
-                bad.add(offset // REGION)
-        return sorted(bad)
+        return image_mismatches(local_path(ref), expected, regions, fmt,
+                                name=ref.url)
+
+
+def image_mismatches(path, expected, count, fmt, unit=REGION, name=None):
+    """Units among the first ``count`` of the image at ``path`` (and its
+    backing chain, read-only, while QEMU may hold it) whose content differs
+    from ``expected`` (unit -> pattern; 0 where never written)."""
+    args = ['qemu-io', '-r', '-U', '-f', fmt, path]
+    for index in range(count):
+        args += ['-c', 'read -P %d %d %d' % (
+            expected.get(index, 0), index * unit, unit)]
+    out = subprocess.run(args, capture_output=True, text=True)
+    # qemu-io exits non-zero when a pattern does not match; anything on
+    # stderr means it could not read at all.
+    if out.stderr.strip() or 'read ' not in out.stdout:
+        raise AssertionError('qemu-io failed on %s: %s' % (name or path,
+                                                           out.stderr))
+    bad = set()
+    for line in out.stdout.splitlines():
+        if 'verification failed' in line:
+            offset = int(line.split('offset ')[1].split(',')[0])
+            bad.add(offset // unit)
+    return sorted(bad)
 
 
 def guest_os_xml():

@@ -281,13 +281,5 @@ def image_mismatches(path, expected, count):
     info = json.loads(subprocess.run(
         ['qemu-img', 'info', '-U', '--output=json', path],
         capture_output=True, text=True, check=True).stdout)
-    args = ['qemu-io', '-r', '-U', '-f', info['format'], path]
-    for chunk in range(count):
-        args += ['-c', 'read -P %d %d %d' % (expected.get(chunk, 0),
-                                              chunk * CHUNK, CHUNK)]
-    out = subprocess.run(args, capture_output=True, text=True)
-    if out.stderr.strip() or 'read ' not in out.stdout:
-        raise AssertionError('qemu-io failed on %s: %s' % (path, out.stderr))
-    return sorted({int(line.split('offset ')[1].split(',')[0]) // CHUNK
-                   for line in out.stdout.splitlines()
-                   if 'verification failed' in line})
+    return domains.image_mismatches(path, expected, count, info['format'],
+                                    unit=CHUNK)
