@@ -93,27 +93,38 @@ def servers_of(req, project_id):
     return _source_call(service(req).source.list, project_id)
 
 
+def _compute_state(req, found):
+    """(the compute's view of ``found``, None) or (None, why it did not
+    answer). The short timeout of progress polls: a request must not wait
+    a minute per instance for a compute that is down."""
+    svc = service(req)
+    try:
+        return svc.progress_client.get_instance(
+            svc.rpc_context(context(req)), found.host, found.uuid), None
+    except (messaging.MessagingException,
+            engine_errors.LightSnapError) as exc:
+        LOG.warning('instance %s: state not read from %s (%s)', found.uuid,
+                    found.host, exc)
+        return None, exc
+
+
 def _first_sight(req, found):
     """A new record starts from what the compute knows (snapshots taken
     before, e.g. with the lightsnap command)."""
-    svc = service(req)
     try:
-        tasks.claim([found.uuid], 'sync', svc.conf.api.task_stale_after)
+        tasks.claim([found.uuid], 'sync',
+                    service(req).conf.api.task_stale_after)
     except tasks.Busy:
         return
+    data, error = _compute_state(req, found)
+    if error is not None:
+        # The task's error marks the record as never read (_unread): the
+        # next request tries again.
+        tasks.finish([found.uuid], error='%s %s' % (UNREAD, error))
+        return
     try:
-        # The short timeout of progress polls: a GET must not wait a
-        # minute per new instance for a compute that is down.
-        data = svc.progress_client.get_instance(
-            svc.rpc_context(context(req)), found.host, found.uuid)
         sync.apply_instance(found.uuid, data)
-    except (messaging.MessagingException,
-            engine_errors.LightSnapError) as exc:
-        LOG.warning('instance %s: state not read from %s (%s); it will be '
-                    'at the next request', found.uuid, found.host, exc)
-        # The task's error marks the record as never read (_unread).
-        tasks.finish([found.uuid], error='%s %s' % (UNREAD, exc))
-    else:
+    finally:
         tasks.finish([found.uuid])
 
 
@@ -163,15 +174,9 @@ def _refresh(req, found, row):
     boot reaches the compute first; each request sees what is true now."""
     if not found.host or row.task_state == models.TASK_RUNNING:
         return row
-    svc = service(req)
-    try:
-        data = svc.progress_client.get_instance(
-            svc.rpc_context(context(req)), found.host, found.uuid)
-    except (messaging.MessagingException,
-            engine_errors.LightSnapError) as exc:
-        LOG.warning('instance %s: state not read from %s (%s); answering '
-                    'from the database', found.uuid, found.host, exc)
-        return row
+    data, error = _compute_state(req, found)
+    if error is not None:
+        return row  # answered from the database
     if sync.apply_unless_changed(found.uuid, data, row.updated_at):
         return db_api.instance_get(found.uuid)
     return row
