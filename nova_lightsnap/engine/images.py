@@ -34,12 +34,24 @@ def _qemu_ids():
         return None, None
 
 
-def qemu_img(*args, progress=None):
-    """Run qemu-img; ``progress`` gets percentages when ``-p`` is passed."""
+def qemu_img(*args, progress=None, crash_retries=0):
+    """Run qemu-img; ``progress`` gets percentages when ``-p`` is passed.
+
+    ``crash_retries``: how often to run it again when it dies by a signal,
+    for commands that only read.
+    """
     cmd = ['qemu-img'] + [str(a) for a in args]
     LOG.debug('running %s', ' '.join(cmd))
     if progress is None:
         proc = subprocess.run(cmd, capture_output=True, text=True)
+        while proc.returncode < 0 and crash_retries > 0:
+            # libgfapi's client teardown can abort the process (a mutex
+            # assertion in glfs_fini, seen on a loaded host) after the
+            # answer was complete; a read is safe to repeat.
+            LOG.warning('qemu-img %s died by signal %d; running it again',
+                        args[0], -proc.returncode)
+            crash_retries -= 1
+            proc = subprocess.run(cmd, capture_output=True, text=True)
         out, err = proc.stdout, proc.stderr
     else:
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE,
@@ -174,7 +186,7 @@ def info(ref, backing_chain=False):
     args = ['info', '--output=json', '-U']
     if backing_chain:
         args.append('--backing-chain')
-    return json.loads(qemu_img(*(args + [ref.url])))
+    return json.loads(qemu_img(*(args + [ref.url]), crash_retries=1))
 
 
 @_clear_errors('read the size of')

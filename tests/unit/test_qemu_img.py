@@ -1,0 +1,57 @@
+"""qemu-img runs: a read that crashes runs again, nothing else does."""
+
+import os
+import shutil
+import tempfile
+
+import fixtures
+
+from nova_lightsnap import chain
+from nova_lightsnap.engine import errors
+from nova_lightsnap.engine import images
+
+from tests.support import testcase
+
+# Counts its runs in "runs"; dies by SIGABRT on the first one when
+# "crash" exists (as qemu-img did in glfs_fini), then does ``then``.
+FAKE = '''#!/bin/sh
+echo x >>"%(dir)s/runs"
+if [ -e "%(dir)s/crash" ]; then
+    rm "%(dir)s/crash"
+    kill -ABRT $$
+fi
+%(then)s
+'''
+REF = chain.ImageRef('file', '/nowhere.qcow2')
+
+
+class QemuImgTest(testcase.TestCase):
+
+    def fake(self, then, crash=True):
+        tmp = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, tmp)
+        path = os.path.join(tmp, 'qemu-img')
+        with open(path, 'w') as handle:
+            handle.write(FAKE % {'dir': tmp, 'then': then})
+        os.chmod(path, 0o755)
+        if crash:
+            open(os.path.join(tmp, 'crash'), 'w').close()
+        self.useFixture(fixtures.EnvironmentVariable(
+            'PATH', tmp + os.pathsep + os.environ['PATH']))
+        return lambda: open(os.path.join(tmp, 'runs')).read().count('x')
+
+    def test_info_runs_again_after_a_crash(self):
+        runs = self.fake('echo \'{"virtual-size": 1}\'')
+        self.assertEqual({'virtual-size': 1}, images.info(REF))
+        self.assertEqual(2, runs())
+
+    def test_a_crashed_write_is_not_run_again(self):
+        runs = self.fake('exit 0')
+        self.assertRaises(errors.LightSnapError, images.qemu_img,
+                          'commit', REF.path)
+        self.assertEqual(1, runs())
+
+    def test_a_failed_info_is_not_run_again(self):
+        runs = self.fake('exit 1', crash=False)
+        self.assertRaises(errors.LightSnapError, images.info, REF)
+        self.assertEqual(1, runs())
