@@ -187,9 +187,17 @@ class CloudTestCase(testcase.TestCase):
             server).instance_name
         return self.conn.lookupByName(name)
 
-    def wait_agent(self, server, timeout=180):
+    def wait_agent(self, server, timeout=600):
+        # Generous: two TCG guests booting beside a whole test run on two
+        # cores took over 180 s.
         agent = guest_mod.GuestAgent(self.domain(server))
-        agent.wait_ready(timeout=timeout)
+        try:
+            agent.wait_ready(timeout=timeout)
+        except guest_mod.GuestAgentError:
+            # The guest's console, in the details, says how far it came.
+            self.openstack('console', 'log', 'show', '--lines', '60',
+                           server, cloud='lightsnap-admin', parse=False)
+            raise
         return agent
 
     def volume(self, name, size=1):
