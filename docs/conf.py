@@ -40,6 +40,9 @@ openstackdocs_bug_tag = ''
 # The sample files, written into _static/ at every build (not kept in git:
 # etc/*.sample are the ones the tests compare with the generators).
 _TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# Made here: a fresh clone has no _static/, and Sphinx checks
+# html_static_path before the generators write into it.
+os.makedirs(os.path.join(_TOP, 'docs', '_static'), exist_ok=True)
 config_generator_config_file = [
     (os.path.join(_TOP, 'etc', name + '-config-generator.conf'),
      '_static/' + name)
