@@ -24,7 +24,7 @@ import fixtures
 from nova.tests.unit.virt.libvirt import test_driver as nova_tests
 from nova.virt.libvirt import driver as libvirt_driver
 
-from nova_lightsnap import driver
+from nova_lightsnap.virt import driver
 from tests.support import testcase
 
 COVERED = re.compile(
