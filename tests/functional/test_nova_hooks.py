@@ -25,7 +25,8 @@ from nova.compute import vm_states
 from nova_lightsnap import chain
 from nova_lightsnap.compute import manager
 from nova_lightsnap.engine import errors
-from nova_lightsnap.virt import driver as lightsnap_driver  # registers [lightsnap]
+# The driver module registers [lightsnap] in Nova's CONF.
+from nova_lightsnap.virt import driver as lightsnap_driver
 from nova_lightsnap.virt import hooks
 from nova_lightsnap.virt import host
 from nova_lightsnap.virt import locator
