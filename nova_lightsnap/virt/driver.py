@@ -117,15 +117,15 @@ class LightSnapLibvirtDriver(nova_private.LibvirtDriverBase):
     # Called by nova_private.LibvirtDriverBase's overrides of Nova's
     # private methods.
 
-    def lightsnap_guest_xml(self, instance, xml):
+    def _lightsnap_guest_xml(self, instance, xml):
         # Hard reboot, power on, resize, revert, rescue: Nova names the
         # root image; the guest runs on the overlay on top of it.
         return self.lightsnap.point_xml(instance, xml)
 
-    def lightsnap_backing_disk_info(self, instance, disk_info):
+    def _lightsnap_backing_disk_info(self, instance, disk_info):
         return self.lightsnap.backing_disk_info(instance, disk_info)
 
-    def lightsnap_live_snapshot(self, instance, out_path, image_format,
+    def _lightsnap_live_snapshot(self, instance, out_path, image_format,
                                 image_meta):
         """Nova's image snapshot of an instance that opted in; False for
         the others (Nova's own live snapshot then)."""
@@ -139,7 +139,7 @@ class LightSnapLibvirtDriver(nova_private.LibvirtDriverBase):
             raise nova_error(exc) from exc
         return True
 
-    def lightsnap_volume_driver(self, connection_info):
+    def _lightsnap_volume_driver(self, connection_info):
         """Our volume driver for connection_info; None: Nova's own.
 
         Built on demand and cached with Nova's, under the same lock.
@@ -265,7 +265,7 @@ class LightSnapLibvirtDriver(nova_private.LibvirtDriverBase):
             return False, False
         return True, required
 
-    def lightsnap_volume_snapshot_create(self, context, instance, guest,
+    def _lightsnap_volume_snapshot_create(self, context, instance, guest,
                                          volume_id, new_file):
         """Switch the volume's disk to Cinder's ``new_file`` overlay."""
         if guest.is_active():
@@ -325,8 +325,8 @@ class LightSnapLibvirtDriver(nova_private.LibvirtDriverBase):
             except errors.LightSnapError as exc:
                 raise nova_error(exc) from exc
             guest = self._guest(instance)
-            self.lightsnap_volume_snapshot_create(context, instance, guest,
-                                                  volume_id, new_file)
+            nova_private.volume_snapshot_create(self, context, instance,
+                                                guest, volume_id, new_file)
         except Exception:
             with excutils.save_and_reraise_exception():
                 LOG.exception('Error occurred during volume_snapshot_create, '
@@ -351,7 +351,7 @@ class LightSnapLibvirtDriver(nova_private.LibvirtDriverBase):
         timer = loopingcall.FixedIntervalLoopingCall(_wait_for_snapshot)
         timer.start(interval=0.5).wait()
 
-    def lightsnap_volume_snapshot_delete(self, context, instance, volume_id,
+    def _lightsnap_volume_snapshot_delete(self, context, instance, volume_id,
                                          delete_info):
         """Merge per Cinder's delete_info.
 
@@ -393,8 +393,9 @@ class LightSnapLibvirtDriver(nova_private.LibvirtDriverBase):
     def volume_snapshot_delete(self, context, instance, volume_id, snapshot_id,
                                delete_info):
         try:
-            self.lightsnap_volume_snapshot_delete(context, instance,
-                                                  volume_id, delete_info)
+            nova_private.volume_snapshot_delete(self, context, instance,
+                                                volume_id, snapshot_id,
+                                                delete_info)
         except Exception:
             with excutils.save_and_reraise_exception():
                 LOG.exception('Error occurred during volume_snapshot_delete, '

@@ -95,9 +95,6 @@ class SignatureTestCase(test.NoDBTestCase):
             def _new(self):
                 pass
 
-            def lightsnap_hook(self):
-                pass
-
             def spawn(self):
                 pass
 
@@ -106,16 +103,15 @@ class SignatureTestCase(test.NoDBTestCase):
         self.assertEqual(['Ours._kept hides Base._kept, which Nova added'],
                          nova_private.shadow_problems(
                              Ours, base=Base, expected=[(Base, '_x', '')]))
-        Base.lightsnap_hook = Base._new = Base.spawn = lambda self: None
-        self.addCleanup(delattr, Base, 'lightsnap_hook')
+        # A public method of the virt driver interface is overridden on
+        # purpose.
+        Base._new = Base.spawn = lambda self: None
         self.addCleanup(delattr, Base, '_new')
         self.addCleanup(delattr, Base, 'spawn')
-        self.assertEqual(['Ours._new hides Base._new, which Nova added',
-                          'Ours.lightsnap_hook hides Base.lightsnap_hook, '
-                          'which Nova added'],
-                         sorted(nova_private.shadow_problems(
+        self.assertEqual(['Ours._new hides Base._new, which Nova added'],
+                         nova_private.shadow_problems(
                              Ours, base=Base,
-                             expected=[(Base, '_kept', '')])))
+                             expected=[(Base, '_kept', '')]))
 
     def test_an_attribute_gone(self):
         class Driver:
