@@ -10,8 +10,8 @@ from oslo_log import log as logging
 from nova_lightsnap.api import notifications
 from nova_lightsnap.api import policy
 from nova_lightsnap.api import servers
-from nova_lightsnap.rpc import client as rpc_client
-from nova_lightsnap.rpc import transport as rpc_transport
+from nova_lightsnap.compute import rpcapi as rpc_client
+from nova_lightsnap import rpc as rpc_transport
 
 LOG = logging.getLogger(__name__)
 
@@ -46,8 +46,8 @@ class Service(object):
     def start(self):
         if not self.conf.api.embedded_compute:
             return
-        from nova_lightsnap.compute import ops
-        from nova_lightsnap.rpc import server as rpc_server
+        from nova_lightsnap.compute import endpoint as rpc_server
+        from nova_lightsnap.compute import manager as ops
         api = self.conf.api
         backend = ops.local(uri=api.libvirt_uri, state_dir=api.state_dir,
                             export_dir=api.export_dir,

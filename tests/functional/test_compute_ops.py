@@ -6,7 +6,7 @@ import os
 import threading
 import time
 
-from nova_lightsnap.compute import ops as ops_mod
+from nova_lightsnap.compute import manager
 from nova_lightsnap.engine import errors
 from nova_lightsnap.engine import state as state_mod
 from tests.functional import base
@@ -18,7 +18,7 @@ class OpsTestCase(base.EngineTestCase):
 
     def setUp(self):
         super().setUp()
-        self.ops = ops_mod.local(domains.URI, state_dir=self.vm.state_dir,
+        self.ops = manager.local(domains.URI, state_dir=self.vm.state_dir,
                                  export_dir=os.path.join(self.vm.dir, 'exp'),
                                  job_timeout=300)
         self.addCleanup(self.ops.host.close)

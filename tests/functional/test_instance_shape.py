@@ -5,7 +5,7 @@ volumes has: the root disk ``vda`` (Nova's qcow2 backend over ``_base``),
 an ephemeral disk ``vdb`` and swap ``vdc`` beside it, a config drive (an
 IDE CD-ROM), a file volume ``vdd`` (NFS/remotefs) and a gluster volume
 ``vde``. Light snapshots cover the root disk only, through the Nova side
-(nova_lightsnap.nova_instances); assisted volume snapshots of both volumes
+(nova_lightsnap.virt.hooks); assisted volume snapshots of both volumes
 run in between, as Cinder drives them. After every step every light
 snapshot, every volume snapshot and every live disk reads back what was
 written, and the volumes' chains are exactly what Cinder's ``.info`` says.
@@ -20,10 +20,10 @@ from nova.virt.libvirt import guest as libvirt_guest
 
 from nova_lightsnap import chain
 from nova_lightsnap import conf as lightsnap_conf
-from nova_lightsnap import driver as lightsnap_driver
 from nova_lightsnap.engine import domain as domain_mod
 from nova_lightsnap.engine import errors
 from nova_lightsnap.engine import planner
+from nova_lightsnap.virt import driver as lightsnap_driver
 from nova_lightsnap import volume_snapshots
 from tests.functional import base
 from tests.functional import test_cinder_remotefs
@@ -204,7 +204,7 @@ class OneLockForBothKindsTest(test_nova_hooks.NovaHooksTestCase):
     def setUp(self):
         super().setUp()
         self.driver = object.__new__(lightsnap_driver.LightSnapLibvirtDriver)
-        self.driver._host = self.nova.driver._host
+        self.driver._host = self.nova.locator.driver._host
         self.driver.lightsnap = self.nova
         # Quiesce follows Nova's image properties; these domains have no
         # agent.

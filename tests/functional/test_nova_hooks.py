@@ -2,7 +2,7 @@
 
 The domain is laid out as Nova's qcow2 image backend lays out an instance
 (``instances/<uuid>/disk`` backed by a raw image in ``_base``), and the
-hooks of nova_lightsnap.nova_instances run on it: the XML Nova regenerates
+hooks of nova_lightsnap.virt.hooks run on it: the XML Nova regenerates
 on hard reboot, the disk info Nova re-creates backing files from, the
 commit-all and metadata copy of a resize, the restart on the destination,
 Nova's image snapshot while a merge runs, and the store on destroy. Only
@@ -22,10 +22,14 @@ from oslo_config import fixture as config_fixture
 import nova.conf
 from nova.compute import vm_states
 
-from nova_lightsnap import driver as lightsnap_driver  # registers [lightsnap]
 from nova_lightsnap import chain
+from nova_lightsnap.compute import manager
 from nova_lightsnap.engine import errors
-from nova_lightsnap import nova_instances
+# The driver module registers [lightsnap] in Nova's CONF.
+from nova_lightsnap.virt import driver as lightsnap_driver
+from nova_lightsnap.virt import hooks
+from nova_lightsnap.virt import host
+from nova_lightsnap.virt import locator
 from tests.functional import base
 from tests.support import domains
 
@@ -75,15 +79,17 @@ class NovaHooksTestCase(base.EngineTestCase):
             obj_attr_is_set=lambda attr: True)
         self.driver = types.SimpleNamespace(
             _host=FakeLibvirtHost(self.vm.conn))
-        self.nova = nova_instances.NovaInstances(self.driver)
+        self.nova = hooks.Hooks(host.NovaHost(self.driver),
+                                locator.Locator(self.driver))
         self.useFixture(fixtures.MockPatchObject(
-            self.nova, '_instance', lambda uuid: self.instance))
+            self.nova.locator, '_instance', lambda uuid: self.instance))
         self.root = os.path.join(self.vm.instances_path, self.vm.uuid,
                                  'disk')
         # Nova's image cache: the moves here copy ``disk`` only.
         self.base_image = os.path.join(self.vm.instances_path, '_base',
                                        self.vm.uuid)
-        self.ops = self.nova.operations
+        self.ops = manager.InstanceOperations(
+            self.nova.host, self.nova.locator, CONF.lightsnap.export_dir)
         return self.nova.host
 
     def create(self, name, quiesce='off'):
@@ -91,10 +97,10 @@ class NovaHooksTestCase(base.EngineTestCase):
         self.model.create(name)
 
     def dom(self):
-        return self.nova._domain(self.instance)
+        return self.nova.domain(self.instance)
 
     def state(self):
-        return nova_instances.load_state(self.instance)
+        return locator.load_state(self.instance)
 
     def stored(self, *names):
         """Delete ``names`` with the store on: they stay, stored."""
@@ -157,8 +163,7 @@ class LifecycleHooksTest(NovaHooksTestCase):
     def test_merge_bandwidth_comes_from_nova_conf(self):
         self.assertEqual(0, self.nova.host.job_bandwidth)
         self.conf.config(merge_bandwidth=20, group='lightsnap')
-        self.assertEqual(20, nova_instances.NovaInstances(
-            self.driver).host.job_bandwidth)
+        self.assertEqual(20, host.NovaHost(self.driver).job_bandwidth)
 
     def test_spawn_opt_in_and_hard_reboot_run_on_the_overlay(self):
         self.nova.after_spawn(self.instance)

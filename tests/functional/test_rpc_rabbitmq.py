@@ -15,11 +15,9 @@ import time
 import fixtures
 import oslo_messaging as messaging
 
-from nova_lightsnap import rpc
+from nova_lightsnap.compute import endpoint
+from nova_lightsnap.compute import rpcapi
 from nova_lightsnap.engine import errors
-from nova_lightsnap.rpc import client
-from nova_lightsnap.rpc import endpoint
-from nova_lightsnap.rpc import server
 from tests.support import dbservers
 from tests.support import rabbitmq
 from tests.support import rpc_backend
@@ -53,7 +51,7 @@ class RabbitMQRPCTest(testcase.TestCase):
         cls.compute_transport = rpc_backend.service_transport(
             cls.broker.url, confdir, 'compute', 'nova')
         cls.addClassCleanup(cls.compute_transport.cleanup)
-        cls.server = server.get_server(cls.compute_transport, HOST,
+        cls.server = endpoint.get_server(cls.compute_transport, HOST,
                                        cls.backend)
         cls.server.start()
         cls.addClassCleanup(cls.server.wait)
@@ -69,7 +67,7 @@ class RabbitMQRPCTest(testcase.TestCase):
             self.fail('RabbitMQ did not start:\n%s' % self.broker_error)
         self.backend.reset()
         self.addCleanup(self.backend.release)
-        self.client = client.ComputeClient(self.api_transport, timeout=20)
+        self.client = rpcapi.ComputeClient(self.api_transport, timeout=20)
 
     def test_calls_round_trip_through_the_broker(self):
         logger = self.useFixture(fixtures.FakeLogger(
@@ -106,15 +104,15 @@ class RabbitMQRPCTest(testcase.TestCase):
         # Exceptions of other modules are never imported by name.
         raw = messaging.get_rpc_client(
             self.api_transport, messaging.Target(
-                topic=rpc.TOPIC, exchange=rpc.EXCHANGE, server=HOST,
-                version=rpc.VERSION), timeout=20)
+                topic=rpcapi.TOPIC, exchange=rpcapi.EXCHANGE, server=HOST,
+                version=rpcapi.VERSION), timeout=20)
         exc = self.assertRaises(messaging.RemoteError, raw.call, CTXT,
                                 'target')
         self.assertEqual('NoSuchMethod', exc.exc_type)
         self.assertEqual(3, len(self.backend.calls))
 
     def test_timeouts(self):
-        quick = client.ComputeClient(self.api_transport, timeout=1)
+        quick = rpcapi.ComputeClient(self.api_transport, timeout=1)
         start = time.monotonic()
         self.assertRaises(messaging.MessagingTimeout, quick.get_instance,
                           CTXT, 'compute-gone', UUID)
@@ -129,7 +127,7 @@ class RabbitMQRPCTest(testcase.TestCase):
         self.assertTrue(self.backend.entered.is_set())
 
     def test_long_call_heartbeats_while_progress_is_served(self):
-        monitored = client.ComputeClient(self.api_transport, timeout=30,
+        monitored = rpcapi.ComputeClient(self.api_transport, timeout=30,
                                          monitor_timeout=2)
         start = time.monotonic()
         self.assertRaises(messaging.MessagingTimeout,

@@ -18,7 +18,7 @@ import threading
 
 from oslo_config import cfg
 
-from nova_lightsnap.rpc import transport
+from nova_lightsnap import rpc
 
 
 def service_transport(url, directory, name, control_exchange='openstack'):
@@ -29,7 +29,7 @@ def service_transport(url, directory, name, control_exchange='openstack'):
                 % (url, control_exchange))
     conf = cfg.ConfigOpts()
     conf([], project='lightsnap', default_config_files=[path])
-    return transport.get_transport(conf)
+    return rpc.get_transport(conf)
 
 
 class RecordingBackend(object):

@@ -15,11 +15,9 @@ import fixtures
 import oslo_messaging as messaging
 from oslo_messaging.rpc import dispatcher
 
-from nova_lightsnap import rpc
+from nova_lightsnap.compute import endpoint
+from nova_lightsnap.compute import rpcapi
 from nova_lightsnap.engine import errors
-from nova_lightsnap.rpc import client
-from nova_lightsnap.rpc import endpoint
-from nova_lightsnap.rpc import server
 from tests.support import rpc_backend
 from tests.support import testcase
 
@@ -83,7 +81,7 @@ class RPCTest(testcase.TestCase):
         cls.transport = rpc_backend.service_transport('fake:/', confdir,
                                                       'lightsnap')
         cls.backend = rpc_backend.RecordingBackend()
-        cls.server = server.get_server(cls.transport, HOST, cls.backend)
+        cls.server = endpoint.get_server(cls.transport, HOST, cls.backend)
         cls.server.start()
 
     @classmethod
@@ -99,10 +97,11 @@ class RPCTest(testcase.TestCase):
         self.backend.reset()
         # A held call must end before the next test or the server's stop.
         self.addCleanup(self.backend.release)
-        self.client = client.ComputeClient(self.transport, timeout=10)
+        self.client = rpcapi.ComputeClient(self.transport, timeout=10)
 
-    def raw_call(self, method, version=rpc.VERSION, **kwargs):
-        target = messaging.Target(topic=rpc.TOPIC, exchange=rpc.EXCHANGE,
+    def raw_call(self, method, version=rpcapi.VERSION, **kwargs):
+        target = messaging.Target(topic=rpcapi.TOPIC,
+                                  exchange=rpcapi.EXCHANGE,
                                   server=HOST, version=version)
         raw = messaging.get_rpc_client(self.transport, target, timeout=10)
         return raw.call(CTXT, method, **kwargs)
@@ -110,12 +109,12 @@ class RPCTest(testcase.TestCase):
     def test_the_three_sides_have_the_contract_methods(self):
         self.assertEqual(CONTRACT, endpoint.METHODS)
         public = {name for name, _ in inspect.getmembers(
-            client.ComputeClient, inspect.isfunction)
+            rpcapi.ComputeClient, inspect.isfunction)
             if not name.startswith('_')}
         self.assertEqual(CONTRACT, public)
         self.assertEqual(CONTRACT, {c[0] for c in CALLS} | {'progress'})
         for name in LONG:
-            params = inspect.signature(getattr(client.ComputeClient, name))
+            params = inspect.signature(getattr(rpcapi.ComputeClient, name))
             self.assertIn('timeout', params.parameters, name)
 
     def test_every_method_round_trips_with_its_arguments(self):
@@ -188,12 +187,12 @@ class RPCTest(testcase.TestCase):
             self.assertIn('no compute host', str(exc))
         self.assertRaises(TypeError, self.client.get_instance,
                           object(), HOST, UUID)
-        self.assertRaises(errors.InvalidInput, server.get_server,
+        self.assertRaises(errors.InvalidInput, endpoint.get_server,
                           self.transport, '', self.backend)
         self.assertEqual([], self.backend.calls)
 
     def test_a_compute_that_does_not_serve_times_out(self):
-        quick = client.ComputeClient(self.transport, timeout=1)
+        quick = rpcapi.ComputeClient(self.transport, timeout=1)
         start = time.monotonic()
         self.assertRaises(messaging.MessagingTimeout, quick.get_instance,
                           CTXT, 'compute-gone', UUID)

@@ -1,2 +1,2 @@
-from nova_lightsnap.driver import LightSnapLibvirtDriver
+from nova_lightsnap.virt.driver import LightSnapLibvirtDriver
 __all__ = ['LightSnapLibvirtDriver']

@@ -55,7 +55,7 @@ from nova import context as nova_context
 from nova import objects
 from nova.tests.fixtures import libvirt as fakelibvirt
 
-from nova_lightsnap import driver as lightsnap_driver
+from nova_lightsnap.virt import driver as lightsnap_driver
 from tests.functional.nova import harness
 
 # The flags libvirt must get (real libvirt's values: the fixture's fake

@@ -26,10 +26,10 @@ from nova import context as nova_context
 from nova import rpc as nova_rpc
 
 from nova_lightsnap import chain
+from nova_lightsnap.compute import rpcapi
 from nova_lightsnap.engine import domain as domain_mod
 from nova_lightsnap.engine import errors
-from nova_lightsnap import nova_instances
-from nova_lightsnap.rpc import client as rpc_client
+from nova_lightsnap.virt import locator
 from tests.functional.nova import harness
 
 DISK_SIZE = 1024 ** 3
@@ -94,7 +94,7 @@ class LifecycleBase(harness.LightSnapServersTestBase):
         # moves none (as in Nova's own functional tests of resize); the
         # instances_path is shared by the two computes of this process.
         self.useFixture(fixtures.MonkeyPatch(
-            'nova_lightsnap.nova_instances.NovaInstances.backing_disk_info',
+            'nova_lightsnap.virt.hooks.Hooks.backing_disk_info',
             lambda self_, instance, disk_info: []))
         self.useFixture(fixtures.MockPatch(
             'nova.virt.libvirt.driver.LibvirtDriver._get_instance_disk_info',
@@ -106,8 +106,8 @@ class LifecycleBase(harness.LightSnapServersTestBase):
         self.start_compute('compute2')
         self.ctxt = {'request_id': 'req-test', 'project_id': 'p',
                      'user_id': 'u', 'roles': ['admin']}
-        self.client = rpc_client.ComputeClient(nova_rpc.TRANSPORT,
-                                               timeout=30)
+        self.client = rpcapi.ComputeClient(nova_rpc.TRANSPORT,
+                                           timeout=30)
 
     # -- helpers ---------------------------------------------------------------
 
@@ -124,7 +124,7 @@ class LifecycleBase(harness.LightSnapServersTestBase):
             nova_context.get_admin_context(), server['id'])
 
     def _state(self, server):
-        return nova_instances.load_state(self._instance(server))
+        return locator.load_state(self._instance(server))
 
     def _root_source(self, server):
         """The root disk's file in the domain XML Nova gave libvirt."""

@@ -13,8 +13,8 @@ from nova import utils
 from nova.virt import fake
 from nova.virt.libvirt.volume import nfs
 
-from nova_lightsnap import driver
-from nova_lightsnap.volume import glusterfs
+from nova_lightsnap.virt import driver
+from nova_lightsnap.virt.volume import glusterfs
 
 VOLUME_ID = '0e38683e-f0af-418f-a3f1-6b67ea0f919d'
 DISK_INFO = {'type': 'disk', 'dev': 'vdb', 'bus': 'virtio'}

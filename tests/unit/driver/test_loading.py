@@ -18,7 +18,7 @@ from nova.virt import fake
 from nova.virt.libvirt import driver as libvirt_driver
 
 from nova_lightsnap import conf as lightsnap_conf
-from nova_lightsnap import driver
+from nova_lightsnap.virt import driver
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__)))))

@@ -26,7 +26,7 @@ from nova.tests import fixtures as nova_fixtures
 from nova.virt import fake
 from nova.virt.libvirt import guest as libvirt_guest
 
-from nova_lightsnap import driver
+from nova_lightsnap.virt import driver
 from nova_lightsnap import volume_snapshots
 from nova_lightsnap.engine import blockjob
 

@@ -1,4 +1,8 @@
-"""The messaging transport of the lightsnap RPC."""
+"""The messaging transport of the lightsnap RPC (as Nova's nova.rpc).
+
+The client is nova_lightsnap.compute.rpcapi, the server
+nova_lightsnap.compute.endpoint.
+"""
 
 import importlib
 

@@ -1,9 +1,11 @@
-"""The light-snapshot operations of one compute host, by instance uuid.
+"""The light-snapshot operations of one compute host, by instance uuid:
+what Nova would call the compute manager.
 
-This is what the RPC endpoint serves. A Nova compute and a plain libvirt
-host (the embedded default) differ only in their ``Locator``: how an
-instance uuid becomes a domain, which of its disks are covered, where its
-metadata lives and which lock to hold besides the engine's own.
+This is what the RPC endpoint (nova_lightsnap.compute.endpoint) serves. A
+Nova compute and a plain libvirt host (the embedded default) differ only
+in their ``Locator``: how an instance uuid becomes a domain, which of its
+disks are covered, where its metadata lives and which lock to hold
+besides the engine's own.
 """
 
 import contextlib

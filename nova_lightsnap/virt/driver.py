@@ -14,15 +14,17 @@ changes in Nova's behaviour:
   indices from the live XML, waited jobs that end known, qemu-img for a
   shut-off domain, file names that cannot leave the volume.
 * ``driver_volume_type: glusterfs`` volumes attach again
-  (nova_lightsnap.volume.glusterfs).
-* Light snapshots of root disks (nova_lightsnap.nova_instances) for the
+  (nova_lightsnap.virt.volume.glusterfs).
+* Light snapshots of root disks (nova_lightsnap.virt.hooks) for the
   instances that opt in: the regenerated domain XML points at the active
   overlay; resize and migrations fold the overlays back first; the image
   snapshot waits for a merge instead of aborting it; an RPC endpoint on
   topic ``lightsnap`` serves the lightsnap API.
 
 Everything else, and everything for an instance that has not opted in, is
-Nova's own LibvirtDriver.
+Nova's own LibvirtDriver. The private methods of Nova's it overrides, and
+the private names it uses, are in nova_lightsnap.virt.nova_private, checked
+when the driver is built.
 """
 
 from oslo_log import log as logging
@@ -35,13 +37,16 @@ from nova import exception
 from nova.i18n import _
 from nova import rpc as nova_rpc
 from nova import utils
-from nova.virt.libvirt import driver as libvirt_driver
 from nova.virt.libvirt import utils as libvirt_utils
 
+from nova_lightsnap.compute import endpoint
+from nova_lightsnap.compute import manager
 from nova_lightsnap import conf as lightsnap_conf
 from nova_lightsnap.engine import errors
-from nova_lightsnap import nova_instances
-from nova_lightsnap.rpc import server as rpc_server
+from nova_lightsnap.virt import hooks
+from nova_lightsnap.virt import host as host_mod
+from nova_lightsnap.virt import locator
+from nova_lightsnap.virt import nova_private
 from nova_lightsnap import volume_snapshots
 
 CONF = nova.conf.CONF
@@ -52,7 +57,7 @@ LOG = logging.getLogger(__name__)
 # Added to Nova's own nova.virt.libvirt.driver.VOLUME_DRIVERS, same shape.
 VOLUME_DRIVERS = {
     'glusterfs':
-        'nova_lightsnap.volume.glusterfs.LibvirtGlusterfsVolumeDriver',
+        'nova_lightsnap.virt.volume.glusterfs.LibvirtGlusterfsVolumeDriver',
 }
 
 
@@ -65,22 +70,28 @@ def nova_error(exc):
     return exception.InternalError(str(exc))
 
 
-class LightSnapLibvirtDriver(libvirt_driver.LibvirtDriver):
+class LightSnapLibvirtDriver(nova_private.LibvirtDriverBase):
 
     def __init__(self, virtapi, read_only=False):
         super().__init__(virtapi, read_only)
-        self.lightsnap = nova_instances.NovaInstances(self)
+        nova_private.check(_NOVA_PROBLEMS +
+                           nova_private.attribute_problems(self))
+        engine_host = host_mod.NovaHost(self)
+        self.lightsnap_locator = locator.Locator(self)
+        self.lightsnap = hooks.Hooks(engine_host, self.lightsnap_locator)
+        self.lightsnap_operations = manager.InstanceOperations(
+            engine_host, self.lightsnap_locator, CONF.lightsnap.export_dir)
         self._lightsnap_rpc = None
 
-    # -- the lightsnap RPC endpoint ---------------------------------------------
+    # -- the lightsnap RPC endpoint -------------------------------------------
 
     def init_host(self, host):
         super().init_host(host)
         # Nova's own transport: the API reaches this host as topic
         # 'lightsnap', server = the compute's host name, as for 'compute'.
-        self.lightsnap.hostname = host
-        self._lightsnap_rpc = rpc_server.get_server(
-            nova_rpc.TRANSPORT, host, self.lightsnap.operations)
+        self.lightsnap_locator.hostname = host
+        self._lightsnap_rpc = endpoint.get_server(
+            nova_rpc.TRANSPORT, host, self.lightsnap_operations)
         self._lightsnap_rpc.start()
         LOG.info('lightsnap RPC endpoint listening on topic lightsnap, '
                  'server %s', host)
@@ -92,7 +103,7 @@ class LightSnapLibvirtDriver(libvirt_driver.LibvirtDriver):
             self._lightsnap_rpc = None
         super().cleanup_host(host)
 
-    # -- light snapshots in Nova's lifecycle ------------------------------------
+    # -- light snapshots in Nova's lifecycle ----------------------------------
 
     def spawn(self, context, instance, image_meta, injected_files,
               admin_password, allocations, network_info=None,
@@ -103,25 +114,47 @@ class LightSnapLibvirtDriver(libvirt_driver.LibvirtDriver):
                       accel_info=accel_info)
         self.lightsnap.after_spawn(instance)
 
-    # The private methods below are wrapped, not restated: Nova's own
-    # arguments go through exactly as Nova passed them.
+    # Called by nova_private.LibvirtDriverBase's overrides of Nova's
+    # private methods.
 
-    def _get_guest_xml(self, context, instance, *args, **kwargs):
+    def _lightsnap_guest_xml(self, instance, xml):
         # Hard reboot, power on, resize, revert, rescue: Nova names the
         # root image; the guest runs on the overlay on top of it.
-        xml = super()._get_guest_xml(context, instance, *args, **kwargs)
         return self.lightsnap.point_xml(instance, xml)
 
-    def _create_images_and_backing(self, context, instance, instance_dir,
-                                   disk_info, *args, **kwargs):
-        disk_info = self.lightsnap.backing_disk_info(instance, disk_info)
-        super()._create_images_and_backing(context, instance, instance_dir,
-                                           disk_info, *args, **kwargs)
+    def _lightsnap_backing_disk_info(self, instance, disk_info):
+        return self.lightsnap.backing_disk_info(instance, disk_info)
+
+    def _lightsnap_live_snapshot(self, instance, out_path, image_format,
+                                image_meta):
+        """Nova's image snapshot of an instance that opted in; False for
+        the others (Nova's own live snapshot then)."""
+        if locator.load_state(instance) is None:
+            return False
+        try:
+            self.lightsnap.image_snapshot(
+                instance, out_path, image_format,
+                nova_private.requires_quiesce(self, image_meta))
+        except errors.LightSnapError as exc:
+            raise nova_error(exc) from exc
+        return True
+
+    def _lightsnap_volume_driver(self, connection_info):
+        """Our volume driver for connection_info; None: Nova's own.
+
+        Built on demand and cached with Nova's, under the same lock.
+        """
+        driver_type = connection_info.get('driver_volume_type')
+        if driver_type not in VOLUME_DRIVERS:
+            return None
+        return nova_private.cached_volume_driver(
+            self, driver_type,
+            importutils.import_class(VOLUME_DRIVERS[driver_type]))
 
     def migrate_disk_and_power_off(self, context, instance, dest, flavor,
                                    network_info, block_device_info=None,
                                    timeout=0, retry_interval=0):
-        if nova_instances.load_state(instance) is None:
+        if locator.load_state(instance) is None:
             return super().migrate_disk_and_power_off(
                 context, instance, dest, flavor, network_info,
                 block_device_info=block_device_info, timeout=timeout,
@@ -133,7 +166,7 @@ class LightSnapLibvirtDriver(libvirt_driver.LibvirtDriver):
             raise exception.InstanceFaultRollback(
                 exception.ResizeError(reason=str(exc)))
         inst_base = libvirt_utils.get_instance_path(instance)
-        shared = self._is_path_shared_with(dest, inst_base)
+        shared = nova_private.is_path_shared_with(self, dest, inst_base)
         disk_info = super().migrate_disk_and_power_off(
             context, instance, dest, flavor, network_info,
             block_device_info=block_device_info, timeout=timeout,
@@ -155,7 +188,7 @@ class LightSnapLibvirtDriver(libvirt_driver.LibvirtDriver):
     def live_migration(self, context, instance, dest, post_method,
                        recover_method, block_migration=False,
                        migrate_data=None):
-        if nova_instances.load_state(instance) is None:
+        if locator.load_state(instance) is None:
             return super().live_migration(
                 context, instance, dest, post_method, recover_method,
                 block_migration=block_migration, migrate_data=migrate_data)
@@ -198,68 +231,31 @@ class LightSnapLibvirtDriver(libvirt_driver.LibvirtDriver):
                         destroy_disks=destroy_disks,
                         destroy_secrets=destroy_secrets)
 
-    def _live_snapshot(self, context, instance, guest, disk_path, out_path,
-                       source_format, image_format, image_meta):
-        if nova_instances.load_state(instance) is None:
-            return super()._live_snapshot(
-                context, instance, guest, disk_path, out_path,
-                source_format, image_format, image_meta)
-        try:
-            self.lightsnap.image_snapshot(
-                instance, out_path, image_format,
-                bool(self._requires_quiesce(image_meta)))
-        except errors.LightSnapError as exc:
-            raise nova_error(exc) from exc
-
-    # -- volume drivers ---------------------------------------------------------
-
-    def _get_volume_driver(self, connection_info):
-        """Nova's lookup, which knows only its own VOLUME_DRIVERS, plus ours.
-
-        Our drivers are built on demand and cached in ``self.volume_drivers``
-        under the same lock as Nova's.
-        """
-        driver_type = connection_info.get('driver_volume_type')
-        if driver_type not in VOLUME_DRIVERS:
-            return super()._get_volume_driver(connection_info)
-        driver = self.volume_drivers.get(driver_type)
-        if driver is not None:
-            return driver
-
-        @utils.synchronized('cache_volume_driver')
-        def _cache_volume_driver():
-            if driver_type not in self.volume_drivers:
-                driver_class = importutils.import_class(
-                    VOLUME_DRIVERS[driver_type])
-                self.volume_drivers[driver_type] = driver_class(self._host)
-            return self.volume_drivers[driver_type]
-
-        return _cache_volume_driver()
-
-    # -- assisted volume snapshots ----------------------------------------------
+    # -- assisted volume snapshots --------------------------------------------
 
     def _lightsnap_volume_snapshots(self):
         # Under eventlet libvirt's callbacks run in a native thread that must
         # not take green locks: the live XML alone then tells how a job
         # ended.
+        libvirt_host = nova_private.libvirt_host_of(self)
         return volume_snapshots.VolumeSnapshots(
-            self._host.get_connection(),
+            libvirt_host.get_connection(),
             job_timeout=CONF.lightsnap.volume_job_timeout,
             use_events=utils.concurrency_mode_threading(),
-            connect=self._host.get_connection)
+            connect=libvirt_host.get_connection)
 
     def _guest(self, instance):
         try:
-            return self._host.get_guest(instance)
+            return nova_private.libvirt_host_of(self).get_guest(instance)
         except exception.InstanceNotFound:
             raise exception.InstanceNotRunning(instance_id=instance.uuid)
 
     def _volume_snapshot_quiesce(self, instance):
         """(quiesce, required) by Nova's rules for volume snapshots."""
         image_meta = instance.image_meta
-        required = bool(self._requires_quiesce(image_meta))
+        required = nova_private.requires_quiesce(self, image_meta)
         try:
-            self._can_quiesce(instance, image_meta)
+            nova_private.can_quiesce(self, instance, image_meta)
         except (exception.InstanceQuiesceNotSupported,
                 exception.QemuGuestAgentNotEnabled) as err:
             if required:
@@ -269,8 +265,8 @@ class LightSnapLibvirtDriver(libvirt_driver.LibvirtDriver):
             return False, False
         return True, required
 
-    def _volume_snapshot_create(self, context, instance, guest,
-                                volume_id, new_file):
+    def _lightsnap_volume_snapshot_create(self, context, instance, guest,
+                                         volume_id, new_file):
         """Switch the volume's disk to Cinder's ``new_file`` overlay."""
         if guest.is_active():
             quiesce, required = self._volume_snapshot_quiesce(instance)
@@ -282,7 +278,8 @@ class LightSnapLibvirtDriver(libvirt_driver.LibvirtDriver):
                     instance, lightsnap_conf.VOLUME_LOCK_WAIT,
                     lightsnap_conf.CINDER_CREATE_WAIT):
                 result = self._lightsnap_volume_snapshots().create(
-                    guest._domain, volume_id, new_file, quiesce=quiesce,
+                    nova_private.domain_of(guest), volume_id, new_file,
+                    quiesce=quiesce,
                     quiesce_required=required)
         except errors.LightSnapError as exc:
             raise nova_error(exc) from exc
@@ -328,33 +325,34 @@ class LightSnapLibvirtDriver(libvirt_driver.LibvirtDriver):
             except errors.LightSnapError as exc:
                 raise nova_error(exc) from exc
             guest = self._guest(instance)
-            self._volume_snapshot_create(context, instance, guest,
-                                         volume_id, new_file)
+            nova_private.volume_snapshot_create(self, context, instance,
+                                                guest, volume_id, new_file)
         except Exception:
             with excutils.save_and_reraise_exception():
                 LOG.exception('Error occurred during volume_snapshot_create, '
                               'sending error status to Cinder.',
                               instance=instance)
                 if snapshot_id is not None:
-                    self._volume_snapshot_update_status(
-                        context, snapshot_id, 'error')
+                    nova_private.update_volume_snapshot_status(
+                        self, context, snapshot_id, 'error')
 
-        self._volume_snapshot_update_status(
-            context, snapshot_id, 'creating')
+        nova_private.update_volume_snapshot_status(
+            self, context, snapshot_id, 'creating')
+        volume_api = nova_private.volume_api_of(self)
 
         def _wait_for_snapshot():
-            snapshot = self._volume_api.get_snapshot(context, snapshot_id)
+            snapshot = volume_api.get_snapshot(context, snapshot_id)
 
             if snapshot.get('status') != 'creating':
-                self._volume_refresh_connection_info(context, instance,
-                                                     volume_id)
+                nova_private.refresh_volume_connection_info(
+                    self, context, instance, volume_id)
                 raise loopingcall.LoopingCallDone()
 
         timer = loopingcall.FixedIntervalLoopingCall(_wait_for_snapshot)
         timer.start(interval=0.5).wait()
 
-    def _volume_snapshot_delete(self, context, instance, volume_id,
-                                snapshot_id, delete_info=None):
+    def _lightsnap_volume_snapshot_delete(self, context, instance, volume_id,
+                                         delete_info):
         """Merge per Cinder's delete_info.
 
         :param delete_info: {
@@ -386,7 +384,7 @@ class LightSnapLibvirtDriver(libvirt_driver.LibvirtDriver):
                     instance, lightsnap_conf.VOLUME_LOCK_WAIT,
                     lightsnap_conf.CINDER_DELETE_WAIT):
                 result = self._lightsnap_volume_snapshots().delete(
-                    guest._domain, volume_id, delete_info)
+                    nova_private.domain_of(guest), volume_id, delete_info)
         except errors.LightSnapError as exc:
             raise nova_error(exc) from exc
         LOG.debug('volume snapshot delete of %s: %s', volume_id, result,
@@ -395,15 +393,23 @@ class LightSnapLibvirtDriver(libvirt_driver.LibvirtDriver):
     def volume_snapshot_delete(self, context, instance, volume_id, snapshot_id,
                                delete_info):
         try:
-            self._volume_snapshot_delete(context, instance, volume_id,
-                                         snapshot_id, delete_info=delete_info)
+            nova_private.volume_snapshot_delete(self, context, instance,
+                                                volume_id, snapshot_id,
+                                                delete_info)
         except Exception:
             with excutils.save_and_reraise_exception():
                 LOG.exception('Error occurred during volume_snapshot_delete, '
                               'sending error status to Cinder.',
                               instance=instance)
-                self._volume_snapshot_update_status(
-                    context, snapshot_id, 'error_deleting')
+                nova_private.update_volume_snapshot_status(
+                    self, context, snapshot_id, 'error_deleting')
 
-        self._volume_snapshot_update_status(context, snapshot_id, 'deleting')
-        self._volume_refresh_connection_info(context, instance, volume_id)
+        nova_private.update_volume_snapshot_status(
+            self, context, snapshot_id, 'deleting')
+        nova_private.refresh_volume_connection_info(
+            self, context, instance, volume_id)
+
+
+# Checked at import, before anything can patch Nova's classes; raised by
+# the driver's __init__.
+_NOVA_PROBLEMS = nova_private.problems(LightSnapLibvirtDriver)

@@ -23,12 +23,12 @@ from oslo_log import log as logging
 
 import nova.conf
 from nova import exception
-from nova.virt.libvirt.volume import fs
 
 from nova_lightsnap import chain
 from nova_lightsnap import conf as lightsnap_conf
 from nova_lightsnap.engine import errors
 from nova_lightsnap.engine import names
+from nova_lightsnap.virt import nova_private
 
 CONF = nova.conf.CONF
 lightsnap_conf.register_opts(CONF)
@@ -56,7 +56,8 @@ def _image_name(data):
         raise exception.InvalidVolume(reason=str(exc)) from None
 
 
-class LibvirtGlusterfsVolumeDriver(fs.LibvirtMountedFileSystemVolumeDriver):
+class LibvirtGlusterfsVolumeDriver(
+        nova_private.MountedFileSystemVolumeDriver):
     """GlusterFS volumes: libgfapi network disks or FUSE-mounted files."""
 
     def __init__(self, host):
@@ -66,7 +67,7 @@ class LibvirtGlusterfsVolumeDriver(fs.LibvirtMountedFileSystemVolumeDriver):
     def _libgfapi():
         return CONF.lightsnap.gluster_transport == 'libgfapi'
 
-    def _get_mount_point_base(self):
+    def mount_point_base(self):
         return CONF.lightsnap.glusterfs_mount_point_base
 
     def get_config(self, connection_info, disk_info):
@@ -107,7 +108,7 @@ class LibvirtGlusterfsVolumeDriver(fs.LibvirtMountedFileSystemVolumeDriver):
         return super().disconnect_volume(connection_info, instance,
                                          force=force)
 
-    def _mount_options(self, connection_info):
+    def mount_options(self, connection_info):
         options = []
         if CONF.lightsnap.glusterfs_mount_options:
             options.extend(['-o', CONF.lightsnap.glusterfs_mount_options])

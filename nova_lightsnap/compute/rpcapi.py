@@ -1,12 +1,25 @@
-"""The API side of the lightsnap RPC: calls one compute host."""
+"""The client side of the lightsnap RPC: the API service calls one
+compute host (as Nova's nova.compute.rpcapi).
+
+oslo.messaging on Nova's own transport (nova_lightsnap.rpc): each compute
+serves the topic ``lightsnap`` with ``server`` = its host name
+(nova_lightsnap.compute.endpoint, started by the driver's ``init_host``);
+the API service calls one host at a time through :class:`ComputeClient`.
+"""
 
 import oslo_messaging as messaging
 from oslo_log import log as logging
 
-from nova_lightsnap import rpc
 from nova_lightsnap.engine import errors
 
 LOG = logging.getLogger(__name__)
+
+TOPIC = 'lightsnap'
+VERSION = '1.0'
+# Nova's nova-compute sets control_exchange 'nova', while a service with
+# its own configuration defaults to 'openstack': naming the exchange here
+# makes both sides meet whatever their control_exchange is.
+EXCHANGE = 'lightsnap'
 
 _REMOTE_SUFFIX = '_Remote'
 
@@ -48,8 +61,8 @@ class ComputeClient(object):
     """
 
     def __init__(self, transport, timeout=60, monitor_timeout=None):
-        target = messaging.Target(topic=rpc.TOPIC, exchange=rpc.EXCHANGE,
-                                  version=rpc.VERSION)
+        target = messaging.Target(topic=TOPIC, exchange=EXCHANGE,
+                                  version=VERSION)
         self._client = messaging.get_rpc_client(transport, target)
         self.timeout = timeout
         self.monitor_timeout = monitor_timeout

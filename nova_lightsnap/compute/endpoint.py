@@ -1,11 +1,14 @@
-"""The compute side of the lightsnap RPC: one method per backend method."""
+"""The compute side of the lightsnap RPC: the server a compute host runs
+for the topic ``lightsnap``, one method per method of the compute manager
+(nova_lightsnap.compute.manager)."""
 
 import functools
 
 import oslo_messaging as messaging
 from oslo_log import log as logging
+from oslo_messaging.rpc import dispatcher
 
-from nova_lightsnap import rpc
+from nova_lightsnap.compute import rpcapi
 from nova_lightsnap.engine import errors
 
 LOG = logging.getLogger(__name__)
@@ -39,7 +42,7 @@ class LightSnapEndpoint(object):
     (JSON-able dicts).
     """
 
-    target = messaging.Target(version=rpc.VERSION)
+    target = messaging.Target(version=rpcapi.VERSION)
 
     def __init__(self, backend):
         self._backend = backend
@@ -94,3 +97,24 @@ class LightSnapEndpoint(object):
 METHODS = frozenset(
     name for name, value in vars(LightSnapEndpoint).items()
     if getattr(value, 'exposed', False))
+
+
+def get_server(transport, host, backend):
+    """An RPC server (not started) for ``host`` dispatching to ``backend``.
+
+    ``host`` is the name the API service addresses this compute by (Nova's
+    ``CONF.host`` inside nova-compute). Threading executor: a long call
+    (a merge that runs for minutes) holds one thread of the pool while
+    ``progress`` and calls for other instances are still served. Call
+    ``start()`` to serve, ``stop()`` then ``wait()`` to end.
+    """
+    if not isinstance(host, str) or not host:
+        raise errors.InvalidInput(
+            'the RPC server needs the host name of this compute, got %r'
+            % (host,))
+    target = messaging.Target(topic=rpcapi.TOPIC, server=host,
+                              exchange=rpcapi.EXCHANGE)
+    return messaging.get_rpc_server(
+        transport, target, [LightSnapEndpoint(backend)],
+        executor='threading',
+        access_policy=dispatcher.ExplicitRPCAccessPolicy)

@@ -1,0 +1,28 @@
+"""The engine's libvirt host, on nova-compute's own connection."""
+
+from nova import utils
+
+import nova.conf
+
+from nova_lightsnap.engine import host as host_mod
+from nova_lightsnap.virt import nova_private
+
+CONF = nova.conf.CONF
+
+
+class NovaHost(host_mod.Host):
+    """The engine on the libvirt connection of the driver ``driver``."""
+
+    def __init__(self, driver):
+        super().__init__(state_dir=CONF.lightsnap.state_dir,
+                         job_timeout=CONF.lightsnap.job_timeout,
+                         job_bandwidth=CONF.lightsnap.merge_bandwidth,
+                         use_events=utils.concurrency_mode_threading(),
+                         event_loop=False)
+        self._driver = driver
+
+    @property
+    def conn(self):
+        # Nova reconnects after libvirtd restarts; always use its current
+        # connection.
+        return nova_private.libvirt_host_of(self._driver).get_connection()
