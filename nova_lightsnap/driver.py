@@ -40,9 +40,9 @@ from nova.virt.libvirt import utils as libvirt_utils
 
 from nova_lightsnap import conf as lightsnap_conf
 from nova_lightsnap.engine import errors
+from nova_lightsnap.engine import volume_snapshots
 from nova_lightsnap import nova_instances
 from nova_lightsnap.rpc import server as rpc_server
-from nova_lightsnap import volume_snapshots
 
 CONF = nova.conf.CONF
 lightsnap_conf.register_opts(CONF)

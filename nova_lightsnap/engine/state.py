@@ -8,6 +8,7 @@ same file, which keeps every recovery decision to one consistent read.
 
 import contextlib
 import dataclasses
+import datetime
 import errno
 import fcntl
 import json
@@ -316,3 +317,29 @@ class Registry:
             yield
         finally:
             os.close(fd)
+
+
+def now():
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
+def now_iso():
+    return now().isoformat(timespec='seconds')
+
+
+def describe(st):
+    """The ``list`` view: oldest first, each disk's read-only image."""
+    if st is None:
+        return []
+    out = []
+    for snap in st.snapshots:
+        out.append({
+            'name': snap.name,
+            'created_at': snap.created_at,
+            'quiesced': snap.quiesced,
+            'set': snap.set,
+            'stored': snap.stored,
+            'disks': {t: st.layer_ref(snap, t).url
+                      for t in sorted(snap.layers)},
+        })
+    return out

@@ -24,7 +24,7 @@ from nova_lightsnap import driver as lightsnap_driver
 from nova_lightsnap.engine import domain as domain_mod
 from nova_lightsnap.engine import errors
 from nova_lightsnap.engine import planner
-from nova_lightsnap import volume_snapshots
+from nova_lightsnap.engine import volume_snapshots
 from tests.functional import base
 from tests.functional import test_cinder_remotefs
 from tests.functional import test_nova_hooks
