@@ -18,7 +18,9 @@ libvirt is reached only through ``DomainAdapter``, which lets through the
 few virDomain calls a merge needs.
 """
 
+import dataclasses
 import logging
+import typing
 
 import libvirt
 
@@ -134,32 +136,34 @@ def take_snapshot(dom, xml, quiesce=False, atomic=False):
 
 # -- block jobs on a running domain -------------------------------------------
 
+@dataclasses.dataclass
 class BlockJob:
     """One block job on ``target``, from its start to its checked end.
 
     ``kind``: PULL, COMMIT or COMMIT_ACTIVE. ``base``: the image that stays
     below: the new backing image of a pull (None: pull the whole chain),
-    the image committed into otherwise. ``top``: the top of an intermediate
-    commit. ``removed``: the images that leave the chain. ``live()``
-    returns the disk (chain.Disk) as the live XML shows it now.
+    the image committed into otherwise. ``top``: the top of the merged
+    run (only an intermediate commit names it to libvirt). ``removed``:
+    the images that leave the chain. ``live()`` returns the disk
+    (chain.Disk) as the live XML shows it now. ``timeout_hint`` ends the
+    message of a job cancelled on timeout: how to give it longer.
     """
+    dom: object  # virDomain, reached through DomainAdapter
+    kind: str
+    target: str
+    base: object  # ImageRef or None
+    top: object  # ImageRef or None
+    removed: list
+    live: typing.Callable
+    what: str
+    watcher: blockjob.JobWatcher
+    timeout: float
+    bandwidth: int = 0
+    progress: typing.Callable | None = None
+    timeout_hint: str = ''
 
-    def __init__(self, dom, kind, target, base, top, removed, live, what,
-                 watcher, timeout, bandwidth=0, progress=None,
-                 timeout_hint=''):
-        self.dom = DomainAdapter(dom)
-        self.kind = kind
-        self.target = target
-        self.base = base
-        self.top = top
-        self.removed = list(removed)
-        self.live = live
-        self.what = what
-        self.watcher = watcher
-        self.timeout = timeout
-        self.bandwidth = bandwidth
-        self.progress = progress
-        self.timeout_hint = timeout_hint
+    def __post_init__(self):
+        self.dom = DomainAdapter(self.dom)
 
     def _index(self, disk, ref):
         """libvirt's ``vda[N]`` name of ``ref``, read from the live XML
