@@ -5,12 +5,12 @@ merge module (a block job while the domain runs, qemu-img while it is off)
 and then applied to the metadata.
 """
 
-import dataclasses
 import logging
 
 from nova_lightsnap.engine import blockjob
 from nova_lightsnap.engine import errors
 from nova_lightsnap.engine import images
+from nova_lightsnap.engine import journal
 from nova_lightsnap.engine import layout
 from nova_lightsnap.engine import merge
 from nova_lightsnap.engine import planner
@@ -48,7 +48,7 @@ class Merges:
             if step.kind == planner.REMOVE:
                 self._finish_step(st, step)
                 continue
-            st.journal = {'op': 'merge', 'step': dataclasses.asdict(step)}
+            st.journal = journal.Merge(step)
             self._save(st)
             if step.kind == planner.OFFLINE_COMMIT:
                 self._offline_commit(st, step)
@@ -114,10 +114,11 @@ class Merges:
         job.start()
         try:
             job.finish()
-        except errors.BlockJobFailed:
-            # Ended and checked: the chain is as before the step.
-            st.journal = None
-            self._save(st)
+        except errors.BlockJobFailed as exc:
+            if exc.unchanged:
+                # The chain is as before the step: nothing to recover.
+                st.journal = None
+                self._save(st)
             raise
 
     def _mirror_ready(self, target):

@@ -211,8 +211,12 @@ class BlockJob:
 
     def follow(self):
         """Wait for the job's end (an active commit: ready, then pivot);
-        the end's name, or None on timeout. A failed pivot cancels the job
-        and raises BlockJobFailed: the disk is then unchanged."""
+        the end's name, or None on timeout.
+
+        A libvirt error meanwhile (a failed pivot, a lost connection)
+        cancels the job and raises BlockJobFailed, ``unchanged`` only if
+        the live XML then shows the disk as it was.
+        """
         try:
             return self.watcher.wait_end(
                 self.dom, self.target, self.timeout,
@@ -221,10 +225,13 @@ class BlockJob:
                 job_gone_grace=JOB_GONE_GRACE)
         except libvirt.libvirtError as exc:
             self.cancel()
+            unchanged = self._unchanged()
             raise errors.BlockJobFailed(
-                '%s: the pivot failed (%s); the job was cancelled and '
-                'nothing changed' % (self.what, exc.get_error_message())
-            ) from exc
+                '%s: libvirt failed (%s); the job was cancelled and %s'
+                % (self.what, exc.get_error_message(),
+                   'nothing changed' if unchanged else
+                   'the next operation finds out how it ended'),
+                unchanged=unchanged) from exc
 
     def cancel(self):
         blockjob.cancel(self.dom, self.target)
@@ -236,6 +243,16 @@ class BlockJob:
         if disk is not None and disk.mirror and disk.mirror['ready']:
             return blockjob.READY
         return None
+
+    def _unchanged(self):
+        """Whether the live chain is surely the one before the job."""
+        try:
+            disk = self.live()
+        except (libvirt.libvirtError, errors.LightSnapError):
+            return False
+        return (disk.mirror is None and
+                all(disk.find(ref) is not None for ref in self.removed) and
+                (self.top is None or disk.find(self.top) is not None))
 
     def _done(self):
         return blockjob.COMPLETED if self.took_effect() else None

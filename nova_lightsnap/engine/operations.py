@@ -12,6 +12,7 @@ import libvirt
 from nova_lightsnap import chain
 from nova_lightsnap.engine import errors
 from nova_lightsnap.engine import images
+from nova_lightsnap.engine import journal
 from nova_lightsnap.engine import layout
 from nova_lightsnap.engine import merge
 from nova_lightsnap.engine import names
@@ -63,13 +64,11 @@ class Operations:
         st.next_index += 1
         overlays = {t: d.ref(layout.overlay_name(d.root.basename, index))
                     for t, d in st.disks.items()}
-        st.journal = {
-            'op': 'create', 'name': name,
-            'overlays': {t: r.basename for t, r in overlays.items()},
-            'parents': {t: d.active for t, d in st.disks.items()},
-            'created_at': state_mod.now_iso(),
-            'set': set_name,
-        }
+        st.journal = journal.Create(
+            name=name,
+            overlays={t: r.basename for t, r in overlays.items()},
+            parents={t: d.active for t, d in st.disks.items()},
+            created_at=state_mod.now_iso(), set=set_name)
         self._save(st)
         prepared = PreparedSnapshot(name, overlays, self._running())
         try:
@@ -126,7 +125,7 @@ class Operations:
         self._save(st)
 
     def finish_create(self, st, prepared):
-        st.journal['quiesced'] = prepared.quiesced
+        st.journal.quiesced = prepared.quiesced
         self._commit_switch(st, st.journal)
         st.journal = None
         self._save(st)
@@ -181,19 +180,18 @@ class Operations:
             self._save(st)
             return st
 
-    def _commit_switch(self, st, journal):
-        for target, basename in journal['overlays'].items():
+    def _commit_switch(self, st, switch):
+        """The metadata takes a switch that happened (create, revert)."""
+        for target, basename in switch.overlays.items():
             dstate = st.disks[target]
-            parent = journal['parents'][target]
-            dstate.layers[basename] = parent
+            dstate.layers[basename] = switch.parents[target]
             dstate.formats[basename] = 'qcow2'
             dstate.active = basename
-        if journal['op'] == 'create':
+        if isinstance(switch, journal.Create):
             st.snapshots.append(state_mod.Snapshot(
-                name=journal['name'], created_at=journal['created_at'],
-                layers=dict(journal['parents']),
-                quiesced=journal.get('quiesced', False),
-                set=journal.get('set')))
+                name=switch.name, created_at=switch.created_at,
+                layers=dict(switch.parents), quiesced=switch.quiesced,
+                set=switch.set))
 
     def revert(self, name):
         names.check_snapshot_name(name)
@@ -210,13 +208,11 @@ class Operations:
             kept = {t: snap.kept[t] for t in overlays if t in snap.kept}
             parents = {t: (st.disks[t].root.basename if t in kept
                            else snap.layers[t]) for t in overlays}
-            st.journal = {
-                'op': 'revert', 'name': name,
-                'overlays': {t: r.basename for t, r in overlays.items()},
-                'parents': parents, 'was_running': running,
-                'xml': None if persistent else self._xml(),
-                'kept': kept,
-            }
+            st.journal = journal.Revert(
+                name=name,
+                overlays={t: r.basename for t, r in overlays.items()},
+                parents=parents, was_running=running,
+                xml=None if persistent else self._xml(), kept=kept)
             self._save(st)
             capacities = {t: self._capacity(st.disks[t]) for t in overlays}
             stopped = bool(kept) and running
@@ -235,7 +231,7 @@ class Operations:
                                               dstate.formats[parent],
                                               capacities[target])
             except BaseException:
-                xml = st.journal['xml']
+                xml = st.journal.xml
                 self.abort_create(st, PreparedSnapshot(name, overlays, False))
                 if stopped:
                     self._start(persistent, xml)
@@ -246,7 +242,7 @@ class Operations:
                 if running and not stopped:
                     self.dom.destroy()
             else:
-                xml = chain.set_disk_sources(st.journal['xml'], sources)
+                xml = chain.set_disk_sources(st.journal.xml, sources)
                 if not stopped:
                     self.dom.destroy()
             self._commit_switch(st, st.journal)

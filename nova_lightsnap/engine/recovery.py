@@ -15,6 +15,7 @@ import libvirt
 from nova_lightsnap import chain
 from nova_lightsnap.engine import errors
 from nova_lightsnap.engine import images
+from nova_lightsnap.engine import journal
 from nova_lightsnap.engine import merge
 from nova_lightsnap.engine import planner
 
@@ -23,47 +24,50 @@ class Recovery:
     """The recovery half of DomainSnapshots (see domain.py)."""
 
     def _recover(self, st):
-        journal = st.journal
-        op = journal['op']
-        if op in ('create', 'revert'):
-            self._recover_switch(st, journal)
-        elif op == 'merge':
-            self._recover_merge(st, journal)
+        cut = st.journal
+        if isinstance(cut, journal.Switch):
+            self._recover_switch(st, cut)
+        elif isinstance(cut, journal.Merge):
+            self._recover_merge(st, cut)
         else:
             raise errors.LightSnapError('unknown journal entry %r in %s'
-                                        % (op, self.state_file.path))
+                                        % (cut.OP, self.state_file.path))
         st.journal = None
         self._save(st)
 
-    def _recover_switch(self, st, journal):
-        """A create or revert was cut off: finish it if the disks switched."""
-        new = {t: st.disks[t].ref(b) for t, b in journal['overlays'].items()}
-        if journal.get('xml') and not self._defined():
+    def _recover_switch(self, st, switch):
+        """A create or revert was cut off: finish it if the disks switched,
+        roll it back if none did."""
+        new = {t: st.disks[t].ref(b) for t, b in switch.overlays.items()}
+        if isinstance(switch, journal.Revert) and switch.xml and \
+                not self._defined():
             # A transient domain destroyed for a revert: bring it back on
             # the disks it ran on, then decide as for any other domain.
-            self.dom = self.conn.createXML(journal['xml'], 0)
+            self.dom = self.conn.createXML(switch.xml, 0)
         actives = self._actives()
         switched = [t for t in new if actives.get(t) == new[t]]
-        if len(switched) == len(new):
-            self._commit_switch(st, journal)
+        phase = switch.phase(switched)
+        if phase == journal.SWITCHED:
+            self._commit_switch(st, switch)
             self._report('finished the %s of %r that was interrupted'
-                         % (journal['op'], journal['name']))
-        elif not switched:
+                         % (switch.OP, switch.name))
+        elif phase == journal.INTENT:
             self._undefine_overlays(st, new)
+            kept = getattr(switch, 'kept', {})
             for target, ref in new.items():
                 images.remove(ref)
-                if target in journal.get('kept', {}):
+                if target in kept:
                     with contextlib.suppress(FileNotFoundError):
                         os.unlink(images.staging_path(ref))
             self._report('rolled back the %s of %r that was interrupted; '
-                         'nothing changed' % (journal['op'], journal['name']))
+                         'nothing changed' % (switch.OP, switch.name))
         else:
             raise errors.ChainMismatch(
                 'the interrupted %s of %r switched disks %s but not the '
                 'others; fix the domain XML by hand (see %s)'
-                % (journal['op'], journal['name'], ', '.join(switched),
+                % (switch.OP, switch.name, ', '.join(switched),
                    self.state_file.path))
-        if journal.get('was_running') and not self._running():
+        if getattr(switch, 'was_running', False) and not self._running():
             self.dom.create()
             self._report('started %s again' % self.name)
 
@@ -87,18 +91,18 @@ class Recovery:
         except libvirt.libvirtError:
             return False
 
-    def _recover_merge(self, st, journal):
-        step = planner.Step(**journal['step'])
+    def _recover_merge(self, st, cut):
+        step = cut.step
         dstate = st.disks[step.target]
         if self._running() and step.kind != planner.OFFLINE_COMMIT:
             self._settle_job(step)
             live = self._disks()[step.target]
-            done = all(live.find(dstate.ref(n)) is None
+            gone = all(live.find(dstate.ref(n)) is None
                        for n in step.removed)
         else:
-            done = (step.top == dstate.active and
+            gone = (step.top == dstate.active and
                     self._actives()[step.target] == dstate.ref(step.base))
-        if done:
+        if cut.phase(gone) == journal.TOOK_EFFECT:
             self._finish_step(st, step)
             self._report('finished the interrupted merge (%s)'
                          % step.describe())
