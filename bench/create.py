@@ -6,8 +6,8 @@ import statistics
 import subprocess
 
 from bench import common
-from nova_lightsnap.engine import domain as domain_mod
 from nova_lightsnap.engine import images
+from nova_lightsnap.engine import merge
 
 GiB = common.GiB
 # (virtual size, bytes written); a 1 GiB disk cannot hold 4 GiB.
@@ -26,9 +26,10 @@ def measure(size, written, rounds):
         for i in range(rounds):
             ref = parent.sibling('raw%d.qcow2' % i)
             images.create_overlay(ref, parent.basename, 'qcow2', size)
-            xml = domain_mod.snapshot_xml({'vda': ref})
+            xml = merge.snapshot_xml({'vda': ref})
+            flags = merge.SNAPSHOT_FLAGS | merge.ATOMIC_FLAG
             raw.append(common.timed(vm.dom.snapshotCreateXML, xml,
-                                    domain_mod.SNAPSHOT_FLAGS)[0])
+                                    flags)[0])
             parent = ref
         dest = os.path.join(vm.dir, 'full-copy.qcow2')
         full = common.timed(subprocess.run, [

@@ -4,9 +4,9 @@ how much of them is libgfapi's connection set-up and teardown."""
 import subprocess
 
 from bench import common
-from nova_lightsnap.engine import domain as domain_mod
 from nova_lightsnap.engine import gfapi
 from nova_lightsnap.engine import images
+from nova_lightsnap.engine import merge
 from tests.support import domains
 
 
@@ -42,9 +42,10 @@ def run(rounds=3):
             overlay.append(common.timed(images.create_overlay, ref,
                                         parent.basename, 'qcow2',
                                         common.GiB)[0])
-            xml = domain_mod.snapshot_xml({'vda': ref})
+            xml = merge.snapshot_xml({'vda': ref})
+            flags = merge.SNAPSHOT_FLAGS | merge.ATOMIC_FLAG
             raw.append(common.timed(vm.dom.snapshotCreateXML, xml,
-                                    domain_mod.SNAPSHOT_FLAGS)[0])
+                                    flags)[0])
             parent = ref
         cost = connection_cost(vm.ref)
     finally:

@@ -28,7 +28,12 @@ class QuiesceFailed(LightSnapError):
 
 
 class BlockJobFailed(LightSnapError):
-    pass
+    """``unchanged``: the disk was seen as it was before the job (a
+    journal of the job can go); otherwise how it ended is not known."""
+
+    def __init__(self, message, unchanged=True):
+        super().__init__(message)
+        self.unchanged = unchanged
 
 
 class ChainMismatch(LightSnapError):

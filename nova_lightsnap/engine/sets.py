@@ -12,10 +12,10 @@ import dataclasses
 import logging
 import time
 
-from nova_lightsnap.engine import domain as domain_mod
 from nova_lightsnap.engine import errors
 from nova_lightsnap.engine import names
 from nova_lightsnap.engine import quiesce
+from nova_lightsnap.engine import state as state_mod
 
 LOG = logging.getLogger(__name__)
 
@@ -94,7 +94,7 @@ def create(host, set_name, domain_names, quiesce_mode='auto',
             # Recorded first: a process killed half-way leaves a set that
             # is listed as incomplete and can be deleted.
             host.registry.save_set({
-                'name': set_name, 'created_at': domain_mod.now_iso(),
+                'name': set_name, 'created_at': state_mod.now_iso(),
                 'incomplete': True,
                 'domains': [{'name': m.name, 'uuid': m.dom.uuid,
                              'quiesced': False} for m in members]})
@@ -161,7 +161,7 @@ def _take_all(members, set_name, quiesce_mode):
                                     % (set_name, failed))
     return {
         'name': set_name,
-        'created_at': domain_mod.now_iso(),
+        'created_at': state_mod.now_iso(),
         'domains': [{'name': m.name, 'uuid': m.dom.uuid,
                      'quiesced': m.prep.quiesced} for m in members],
         'freeze_window': round(thawed_at - frozen_at, 3),

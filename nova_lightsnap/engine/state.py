@@ -8,6 +8,7 @@ same file, which keeps every recovery decision to one consistent read.
 
 import contextlib
 import dataclasses
+import datetime
 import errno
 import fcntl
 import json
@@ -16,6 +17,7 @@ import time
 
 from nova_lightsnap.chain import ImageRef
 from nova_lightsnap.engine import errors
+from nova_lightsnap.engine import journal as journal_mod
 
 FORMAT_VERSION = 1
 
@@ -88,7 +90,7 @@ class DomainState:
     next_index: int
     disks: dict  # target -> DiskState
     snapshots: list  # [Snapshot], oldest first
-    journal: dict | None = None
+    journal: object = None  # journal.Create, Revert, Merge or None
     garbage: list = dataclasses.field(default_factory=list)  # [ImageRef]
     # The per-instance flags of the original light-snapshot system. A
     # domain adopted by the lightsnap command is enabled; Nova instances
@@ -127,7 +129,7 @@ class DomainState:
             'next_index': self.next_index,
             'disks': {t: d.to_dict() for t, d in self.disks.items()},
             'snapshots': [dataclasses.asdict(s) for s in self.snapshots],
-            'journal': self.journal,
+            'journal': journal_mod.to_dict(self.journal),
             'garbage': [g.to_dict() for g in self.garbage],
             'enabled': self.enabled,
             'store': self.store,
@@ -146,7 +148,7 @@ class DomainState:
             disks={t: DiskState.from_dict(d)
                    for t, d in data['disks'].items()},
             snapshots=[Snapshot(**s) for s in data['snapshots']],
-            journal=data.get('journal'),
+            journal=journal_mod.from_dict(data.get('journal')),
             garbage=[ImageRef.from_dict(g) for g in data.get('garbage', [])],
             enabled=data.get('enabled', True),
             store=data.get('store', False),
@@ -316,3 +318,29 @@ class Registry:
             yield
         finally:
             os.close(fd)
+
+
+def now():
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
+def now_iso():
+    return now().isoformat(timespec='seconds')
+
+
+def describe(st):
+    """The ``list`` view: oldest first, each disk's read-only image."""
+    if st is None:
+        return []
+    out = []
+    for snap in st.snapshots:
+        out.append({
+            'name': snap.name,
+            'created_at': snap.created_at,
+            'quiesced': snap.quiesced,
+            'set': snap.set,
+            'stored': snap.stored,
+            'disks': {t: st.layer_ref(snap, t).url
+                      for t in sorted(snap.layers)},
+        })
+    return out

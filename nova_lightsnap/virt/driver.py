@@ -10,8 +10,8 @@ changes in Nova's behaviour:
   remotefs drivers): the same outer contract as Nova (status to Cinder,
   connection info refreshed, quiesce per ``hw_qemu_guest_agent`` and
   ``os_require_quiesce``), the disk work done by
-  nova_lightsnap.volume_snapshots: gluster network disks again, libvirt's
-  indices from the live XML, waited jobs that end known, qemu-img for a
+  nova_lightsnap.engine.volume_snapshots: gluster network disks again,
+  libvirt's indices from the live XML, waited jobs that end known, qemu-img for a
   shut-off domain, file names that cannot leave the volume.
 * ``driver_volume_type: glusterfs`` volumes attach again
   (nova_lightsnap.virt.volume.glusterfs).
@@ -43,11 +43,11 @@ from nova_lightsnap.compute import endpoint
 from nova_lightsnap.compute import manager
 from nova_lightsnap import conf as lightsnap_conf
 from nova_lightsnap.engine import errors
+from nova_lightsnap.engine import volume_snapshots
 from nova_lightsnap.virt import hooks
 from nova_lightsnap.virt import host as host_mod
 from nova_lightsnap.virt import locator
 from nova_lightsnap.virt import nova_private
-from nova_lightsnap import volume_snapshots
 
 CONF = nova.conf.CONF
 lightsnap_conf.register_opts(CONF)

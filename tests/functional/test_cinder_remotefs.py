@@ -14,9 +14,9 @@ import os
 import tempfile
 import uuid
 
-from nova_lightsnap import volume_snapshots
 from nova_lightsnap.engine import errors
 from nova_lightsnap.engine import gfapi
+from nova_lightsnap.engine import volume_snapshots
 from tests.functional import base
 from tests.support import domains
 from tests.support import testcase

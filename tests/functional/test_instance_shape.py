@@ -23,8 +23,8 @@ from nova_lightsnap import conf as lightsnap_conf
 from nova_lightsnap.engine import domain as domain_mod
 from nova_lightsnap.engine import errors
 from nova_lightsnap.engine import planner
+from nova_lightsnap.engine import volume_snapshots
 from nova_lightsnap.virt import driver as lightsnap_driver
-from nova_lightsnap import volume_snapshots
 from tests.functional import base
 from tests.functional import test_cinder_remotefs
 from tests.functional import test_nova_hooks

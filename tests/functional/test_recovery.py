@@ -5,7 +5,6 @@ libvirt, then the process "dies" (the lock is dropped with the journal
 still written), and a fresh engine carries on.
 """
 
-import dataclasses
 import os
 import time
 from unittest import mock
@@ -15,6 +14,7 @@ import libvirt
 from nova_lightsnap.engine import errors
 from nova_lightsnap.engine import host as host_mod
 from nova_lightsnap.engine import images
+from nova_lightsnap.engine import journal
 from nova_lightsnap.engine import planner
 from tests.functional import base
 
@@ -68,7 +68,7 @@ class RecoveryTest(base.EngineTestCase):
             st.snapshots = []
             step = planner.next_step(st.disks['vda'], set(), True, {})
             self.assertEqual(planner.COMMIT_ACTIVE, step.kind)
-            st.journal = {'op': 'merge', 'step': dataclasses.asdict(step)}
+            st.journal = journal.Merge(step)
             handle._save(st)
             live = handle._disks()['vda']
             root = st.disks['vda'].root

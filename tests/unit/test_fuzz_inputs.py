@@ -13,11 +13,11 @@ from hypothesis import settings
 from hypothesis import strategies as st
 
 from nova_lightsnap.chain import ImageRef
-from nova_lightsnap.engine import domain
 from nova_lightsnap.engine import errors
+from nova_lightsnap.engine import layout
 from nova_lightsnap.engine import names
 from nova_lightsnap.engine import state
-from nova_lightsnap import volume_snapshots as vs
+from nova_lightsnap.engine import volume_snapshots as vs
 
 from tests.support import testcase
 
@@ -88,7 +88,7 @@ class NameFuzzTest(testcase.TestCase):
             names.check_basename(root)
         except errors.InvalidInput:
             return
-        self.assertTrue(_inside(domain.overlay_name(root, index)))
+        self.assertTrue(_inside(layout.overlay_name(root, index)))
 
 
 class CinderInfoFuzzTest(testcase.TestCase):

@@ -7,8 +7,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from nova_lightsnap.chain import ImageRef
-from nova_lightsnap.engine import domain
 from nova_lightsnap.engine import errors
+from nova_lightsnap.engine import layout
+from nova_lightsnap.engine import merge
 from nova_lightsnap.engine import names
 from nova_lightsnap.engine import state
 
@@ -50,25 +51,25 @@ class NamesTest(testcase.TestCase):
 
     def test_overlay_names(self):
         self.assertEqual('disk.ls0007.qcow2',
-                         domain.overlay_name('disk', 7))
+                         layout.overlay_name('disk', 7))
         self.assertEqual('vm-vda.ls0012.qcow2',
-                         domain.overlay_name('vm-vda.qcow2', 12))
+                         layout.overlay_name('vm-vda.qcow2', 12))
 
     def test_layer_index(self):
-        self.assertEqual(7, domain.layer_index('disk.ls0007.qcow2'))
-        self.assertEqual(12345, domain.layer_index('vm.ls12345.qcow2'))
-        self.assertIsNone(domain.layer_index('disk'))
+        self.assertEqual(7, layout.layer_index('disk.ls0007.qcow2'))
+        self.assertEqual(12345, layout.layer_index('vm.ls12345.qcow2'))
+        self.assertIsNone(layout.layer_index('disk'))
 
     def test_kept_names_stay_in_the_store(self):
         self.assertEqual('u.lightsnap-store/s1/vda-disk.ls0001.qcow2',
-                         domain.kept_name('u', 's1', 'vda',
+                         layout.kept_name('u', 's1', 'vda',
                                           'disk.ls0001.qcow2'))
 
 
 class SnapshotXmlTest(testcase.TestCase):
 
     def test_uncovered_disks_are_listed_as_no(self):
-        xml = domain.snapshot_xml(
+        xml = merge.snapshot_xml(
             {'vda': ImageRef('file', "/i/disk.ls0001'.qcow2")},
             uncovered={'vdb', 'hda'})
         self.assertEqual(

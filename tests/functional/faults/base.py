@@ -8,6 +8,7 @@ import time
 
 from testtools import content
 
+from nova_lightsnap.engine import journal as journal_mod
 from tests.functional import base
 from tests.functional.faults import proxy as proxy_mod
 from tests.support import domains
@@ -87,7 +88,8 @@ class FaultTestCase(base.EngineTestCase):
         self.proxy.cut()
 
     def journal(self):
-        return self.state().journal
+        """The journal as the metadata file holds it."""
+        return journal_mod.to_dict(self.state().journal)
 
     def recover(self, *args):
         """The next run: any operation finds the journal first."""

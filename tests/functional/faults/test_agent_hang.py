@@ -13,8 +13,9 @@ import uuid
 import libvirt
 
 from nova_lightsnap.engine import errors
+from nova_lightsnap.engine import merge
 from nova_lightsnap.engine import quiesce
-from nova_lightsnap import volume_snapshots
+from nova_lightsnap.engine import volume_snapshots
 from tests.functional import base
 from tests.functional import test_cinder_remotefs
 from tests.functional import test_quiesce
@@ -129,7 +130,7 @@ class ThawFailsAfterTheSwitchTest(test_quiesce.QuiesceTestCase):
             nova.snapshot_xml(*volume_snapshots.find_volume_disk(
                 self.vm.domain.XMLDesc(0), volume_id),
                 cinder.ref(new_file)),
-            volume_snapshots.SNAPSHOT_FLAGS | volume_snapshots.QUIESCE_FLAG)
+            merge.SNAPSHOT_FLAGS | merge.QUIESCE_FLAG)
         # That one switched the disk: Cinder's overlay is now in use.
         self.assertEqual(cinder.ref(new_file),
                          self.vm.disks()['vdb'].active.ref)

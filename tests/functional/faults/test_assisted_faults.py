@@ -12,9 +12,9 @@ import time
 
 import libvirt
 
-from nova_lightsnap import volume_snapshots
 from nova_lightsnap.engine import blockjob
 from nova_lightsnap.engine import errors
+from nova_lightsnap.engine import volume_snapshots
 from tests.functional import test_cinder_remotefs
 from tests.functional.faults import proxy as px
 

@@ -17,7 +17,7 @@ from unittest import mock
 import testtools
 
 from nova_lightsnap.engine import errors
-from nova_lightsnap import volume_snapshots
+from nova_lightsnap.engine import volume_snapshots
 
 from tests.support import testcase
 

@@ -26,9 +26,9 @@ from nova.tests import fixtures as nova_fixtures
 from nova.virt import fake
 from nova.virt.libvirt import guest as libvirt_guest
 
-from nova_lightsnap.virt import driver
-from nova_lightsnap import volume_snapshots
 from nova_lightsnap.engine import blockjob
+from nova_lightsnap.engine import volume_snapshots
+from nova_lightsnap.virt import driver
 
 VOLUME_ID = '0e38683e-f0af-418f-a3f1-6b67ea0f919d'
 SNAPSHOT_ID = '9c3ca9f4-9f4e-4dba-bedd-5c5e4b52b162'
@@ -151,7 +151,7 @@ class VolumeSnapshotBase(test.NoDBTestCase):
         # A vanished job waits this long for a late event before the live
         # XML decides.
         self.useFixture(fixtures.MonkeyPatch(
-            'nova_lightsnap.volume_snapshots.JOB_GONE_GRACE', 0))
+            'nova_lightsnap.engine.merge.JOB_GONE_GRACE', 0))
 
     def instance(self, agent=False, require_quiesce=False):
         if agent:
@@ -188,11 +188,11 @@ class VolumeSnapshotCreateTestCase(VolumeSnapshotBase):
 
     def expected_file_xml(self):
         return ("<domainsnapshot><disks>"
-                "<disk name=\"vda\" snapshot=\"no\" />"
-                "<disk name=\"vdb\" snapshot=\"external\" type=\"file\">"
-                "<driver type=\"qcow2\" />"
-                "<source file=\"%svolume-1.snap-c\" /></disk>"
-                "<disk name=\"sda\" snapshot=\"no\" />"
+                "<disk name='sda' snapshot='no'/>"
+                "<disk name='vda' snapshot='no'/>"
+                "<disk name='vdb' snapshot='external' type='file'>"
+                "<driver type='qcow2'/>"
+                "<source file='%svolume-1.snap-c'/></disk>"
                 "</disks></domainsnapshot>" % VOLDIR)
 
     def test_create_quiesced(self):
@@ -296,12 +296,12 @@ class VolumeSnapshotCreateTestCase(VolumeSnapshotBase):
         self.create(self.instance())
         self.dom.snapshotCreateXML.assert_called_once_with(
             "<domainsnapshot><disks>"
-            "<disk name=\"vda\" snapshot=\"no\" />"
-            "<disk name=\"vdb\" snapshot=\"external\" type=\"network\">"
-            "<driver type=\"qcow2\" />"
-            "<source protocol=\"gluster\" name=\"lightsnap/volume-1.snap-c\">"
-            "<host name=\"127.0.0.2\" port=\"24007\" /></source></disk>"
-            "<disk name=\"sda\" snapshot=\"no\" />"
+            "<disk name='sda' snapshot='no'/>"
+            "<disk name='vda' snapshot='no'/>"
+            "<disk name='vdb' snapshot='external' type='network'>"
+            "<driver type='qcow2'/>"
+            "<source protocol='gluster' name='lightsnap/volume-1.snap-c'>"
+            "<host name='127.0.0.2' port='24007'/></source></disk>"
             "</disks></domainsnapshot>", SNAP_FLAGS)
 
     def test_create_netfs(self):
@@ -309,8 +309,8 @@ class VolumeSnapshotCreateTestCase(VolumeSnapshotBase):
                                           protocol='netfs'))
         self.create(self.instance())
         xml = self.dom.snapshotCreateXML.call_args[0][0]
-        self.assertIn("<source protocol=\"netfs\" "
-                      "name=\"lightsnap/volume-1.snap-c\">", xml)
+        self.assertIn("<source protocol='netfs' "
+                      "name='lightsnap/volume-1.snap-c'>", xml)
 
     def test_create_domain_shut_off(self):
         self.dom.isActive.return_value = 0

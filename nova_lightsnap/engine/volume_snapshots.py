@@ -40,32 +40,24 @@ from nova_lightsnap import chain
 from nova_lightsnap.engine import blockjob
 from nova_lightsnap.engine import errors
 from nova_lightsnap.engine import images
+from nova_lightsnap.engine import merge
 from nova_lightsnap.engine import names
 from nova_lightsnap.engine import settle
 
 LOG = logging.getLogger(__name__)
-
-SNAPSHOT_FLAGS = (libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY |
-                  libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_NO_METADATA |
-                  libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_REUSE_EXT)
-QUIESCE_FLAG = libvirt.VIR_DOMAIN_SNAPSHOT_CREATE_QUIESCE
 
 # 'netfs' is what Nova's code and tests still call a network file system
 # disk after gluster support was removed in Pike; it is parsed like gluster
 # (name='VOLUME/PATH' plus <host>) but no image tool can reach it.
 NETWORK_PROTOCOLS = ('gluster', 'netfs')
 
-PULL = 'pull'
-COMMIT = 'commit'
-COMMIT_ACTIVE = 'active commit'
+PULL = merge.PULL
+COMMIT = merge.COMMIT
+COMMIT_ACTIVE = merge.COMMIT_ACTIVE
 NOTHING = 'nothing'
 
-# Seconds JobWatcher waits for a late event once a job has vanished, before
-# the live XML alone decides; the pivot of an active commit; and a cancel.
-JOB_GONE_GRACE = blockjob.JOB_GONE_GRACE
 
-
-# -- input -------------------------------------------------------------------
+# -- input --------------------------------------------------------------------
 
 def check_create_info(create_info):
     """Cinder's ``create_info``; returns ``new_file``."""
@@ -173,7 +165,7 @@ def _parse_volume_disk(target, disk_el):
     return VolumeDisk(disk_el, protocol, disks[0])
 
 
-# -- planning a delete ---------------------------------------------------------
+# -- planning a delete --------------------------------------------------------
 
 @dataclasses.dataclass
 class Plan:
@@ -234,7 +226,7 @@ def plan_delete(refs, target, file_to_merge, merge_target_file):
     return Plan(kind, refs[top], refs[base], refs[top:base])
 
 
-# -- offline chains ------------------------------------------------------------
+# -- offline chains -----------------------------------------------------------
 
 def _gluster_ref(url):
     parts = urllib.parse.urlsplit(url)
@@ -281,7 +273,7 @@ def backing_ref(ref, entry):
     return None
 
 
-# -- the operations --------------------------------------------------------------
+# -- the operations -----------------------------------------------------------
 
 class VolumeSnapshots:
     """Assisted snapshots of the volumes of domains on one connection."""
@@ -329,42 +321,25 @@ class VolumeSnapshots:
 
     @staticmethod
     def snapshot_xml(root, vdisk, new_ref):
-        """Our disk external on ``new_ref``; every other disk left alone."""
-        snap = ElementTree.Element('domainsnapshot')
-        disks = ElementTree.SubElement(snap, 'disks')
-        for target, disk_el in _disk_elements(root):
-            if disk_el is not vdisk.element:
-                # Unlisted disks would get libvirt's default for a disk-only
-                # snapshot: an external one of its own naming.
-                ElementTree.SubElement(disks, 'disk', name=target,
-                                       snapshot='no')
-                continue
-            el = ElementTree.SubElement(disks, 'disk', name=target,
-                                        snapshot='external',
-                                        type=disk_el.get('type'))
-            ElementTree.SubElement(el, 'driver', type='qcow2')
-            if new_ref.kind == 'file':
-                ElementTree.SubElement(el, 'source', file=new_ref.path)
-                continue
-            source = ElementTree.SubElement(
-                el, 'source', protocol=vdisk.protocol,
-                name='%s/%s' % (new_ref.volume, new_ref.path))
-            for host in disk_el.find('source').findall('host'):
-                host = copy.deepcopy(host)
-                host.tail = None
-                source.append(host)
-        return ElementTree.tostring(snap, encoding='unicode')
+        """Our disk external on ``new_ref``, on the disk's own protocol and
+        hosts; every other disk left alone."""
+        network = None
+        if new_ref.kind != 'file':
+            hosts = [dict(host.attrib) for host in
+                     vdisk.element.find('source').findall('host')]
+            network = {vdisk.target: (vdisk.protocol, hosts)}
+        others = [t for t, _ in _disk_elements(root) if t != vdisk.target]
+        return merge.snapshot_xml({vdisk.target: new_ref}, others, network)
 
     def _snapshot_running(self, dom, root, vdisk, new_ref, quiesce,
                           quiesce_required):
         xml = self.snapshot_xml(root, vdisk, new_ref)
-        LOG.debug('snapshot XML: %s', xml)
         if quiesce_required and not quiesce:
             raise errors.QuiesceFailed(
                 'quiesce is required but the guest cannot be quiesced')
         if quiesce:
             try:
-                dom.snapshotCreateXML(xml, SNAPSHOT_FLAGS | QUIESCE_FLAG)
+                merge.take_snapshot(dom, xml, quiesce=True)
                 return True
             except libvirt.libvirtError as exc:
                 # A thaw that fails after the switch is reported as a
@@ -381,7 +356,7 @@ class VolumeSnapshots:
                             ' attempting again with quiescing disabled.',
                             dom.name(), exc.get_error_message())
         try:
-            dom.snapshotCreateXML(xml, SNAPSHOT_FLAGS)
+            merge.take_snapshot(dom, xml)
         except libvirt.libvirtError as exc:
             if self._switched(dom, vdisk, new_ref, exc):
                 return False
@@ -463,94 +438,24 @@ class VolumeSnapshots:
 
     # running domain: block jobs
 
-    def _index(self, vdisk, ref):
-        name = vdisk.disk.index_name(ref)
-        if name is not None:
-            return name
-        if ref.kind == 'file':
-            # A libvirt without -blockdev reports no index; it takes paths.
-            return ref.path
-        raise errors.Unsupported(
-            'libvirt reports no index for %s in the chain of %s; network '
-            'disks need libvirt >= 6' % (ref.url, vdisk.target))
-
     def _watcher(self):
         return blockjob.JobWatcher(self.conn if self.use_events
                                    else blockjob.NoEvents())
 
-    def _live(self, dom, volume_id):
-        return find_volume_disk(dom.XMLDesc(0), volume_id)[1]
-
-    def _took_effect(self, dom, volume_id, plan):
-        disk = self._live(dom, volume_id).disk
-        if disk.mirror is not None:
-            return False
-        if any(disk.find(ref) is not None for ref in plan.removed):
-            return False
-        return plan.kind != COMMIT_ACTIVE or disk.active.ref == plan.base
-
     def _block_job(self, dom, volume_id, vdisk, plan):
-        target = vdisk.target
-        what = plan.describe(target)
         watcher = self._watcher()
         try:
-            watcher.clear(dom, target)
-            try:
-                if plan.kind == PULL and plan.base is None:
-                    dom.blockRebase(target, None, 0, 0)
-                elif plan.kind == PULL:
-                    dom.blockRebase(target, self._index(vdisk, plan.base), 0,
-                                    libvirt.VIR_DOMAIN_BLOCK_REBASE_RELATIVE)
-                elif plan.kind == COMMIT:
-                    dom.blockCommit(target, self._index(vdisk, plan.base),
-                                    self._index(vdisk, plan.top), 0,
-                                    libvirt.VIR_DOMAIN_BLOCK_COMMIT_RELATIVE)
-                else:
-                    dom.blockCommit(target, self._index(vdisk, plan.base),
-                                    None, 0,
-                                    libvirt.VIR_DOMAIN_BLOCK_COMMIT_ACTIVE |
-                                    libvirt.VIR_DOMAIN_BLOCK_COMMIT_RELATIVE)
-            except libvirt.libvirtError as exc:
-                raise errors.BlockJobFailed(
-                    '%s: libvirt refused the job: %s'
-                    % (what, exc.get_error_message())) from exc
-
-            def done():
-                if self._took_effect(dom, volume_id, plan):
-                    return blockjob.COMPLETED
-                return None
-
-            try:
-                result = watcher.wait_end(
-                    dom, target, self.job_timeout,
-                    active=plan.kind == COMMIT_ACTIVE,
-                    ready=lambda: self._ready(dom, volume_id), done=done,
-                    job_gone_grace=JOB_GONE_GRACE)
-            except libvirt.libvirtError as exc:
-                blockjob.cancel(dom, target)
-                raise errors.BlockJobFailed(
-                    '%s: the pivot failed (%s); the job was cancelled and '
-                    'the disk is unchanged'
-                    % (what, exc.get_error_message())) from exc
+            merge.BlockJob(
+                dom, plan.kind, vdisk.target, plan.base, plan.top,
+                plan.removed,
+                live=lambda: find_volume_disk(dom.XMLDesc(0),
+                                              volume_id)[1].disk,
+                what=plan.describe(vdisk.target), watcher=watcher,
+                timeout=self.job_timeout,
+                timeout_hint='Raise [lightsnap] volume_job_timeout for '
+                             'this volume').run()
         finally:
             watcher.close()
-        if result is None:
-            blockjob.cancel(dom, target)
-            raise errors.BlockJobFailed(
-                '%s did not finish within %d s and was cancelled; the disk '
-                'is unchanged. Raise [lightsnap] volume_job_timeout for this volume'
-                % (what, self.job_timeout))
-        if not self._took_effect(dom, volume_id, plan):
-            raise errors.BlockJobFailed(
-                '%s ended as %s and the chain is unchanged; nothing was '
-                'lost, see the libvirt log of %s' % (what, result,
-                                                     dom.name()))
-
-    def _ready(self, dom, volume_id):
-        mirror = self._live(dom, volume_id).disk.mirror
-        if mirror and mirror['ready']:
-            return blockjob.READY
-        return None
 
     # shut-off domain: qemu-img
 
@@ -573,26 +478,15 @@ class VolumeSnapshots:
         return formats
 
     def _offline(self, dom, vdisk, refs, formats, plan):
-        active = refs[0]
         if plan.kind == PULL:
-            # A safe rebase: qemu-img copies what the removed layers hold
-            # into the active image; the backing name stays relative.
-            if plan.base is None:
-                images.qemu_img('rebase', '-q', '-f', formats[active],
-                                '-b', '', active.url)
-            else:
-                images.qemu_img('rebase', '-q', '-f', formats[active],
-                                '-F', formats[plan.base],
-                                '-b', plan.base.basename, active.url)
+            merge.offline_pull(refs[0], formats[refs[0]], plan.base,
+                               formats.get(plan.base))
             return
-        # qemu-img commit -d leaves the top image as it was: a reader of the
-        # child sees the same data before and after the rebase below.
-        images.commit(plan.top, plan.base)
-        if plan.kind == COMMIT:
-            child = refs[refs.index(plan.top) - 1]
-            images.rebase_unsafe(child, plan.base.basename,
-                                 formats[plan.base])
-        else:
+        children = ([refs[refs.index(plan.top) - 1]]
+                    if plan.kind == COMMIT else [])
+        merge.offline_commit(plan.top, plan.base, formats[plan.base],
+                             children)
+        if plan.kind == COMMIT_ACTIVE:
             inactive = dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE |
                                    libvirt.VIR_DOMAIN_XML_SECURE)
             self.conn.defineXML(chain.set_disk_sources(
