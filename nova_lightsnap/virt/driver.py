@@ -11,8 +11,8 @@ changes in Nova's behaviour:
   connection info refreshed, quiesce per ``hw_qemu_guest_agent`` and
   ``os_require_quiesce``), the disk work done by
   nova_lightsnap.engine.volume_snapshots: gluster network disks again,
-  libvirt's indices from the live XML, waited jobs that end known, qemu-img for a
-  shut-off domain, file names that cannot leave the volume.
+  libvirt's indices from the live XML, waited jobs that end known,
+  qemu-img for a shut-off domain, file names that cannot leave the volume.
 * ``driver_volume_type: glusterfs`` volumes attach again
   (nova_lightsnap.virt.volume.glusterfs).
 * Light snapshots of root disks (nova_lightsnap.virt.hooks) for the
