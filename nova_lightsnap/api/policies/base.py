@@ -21,11 +21,10 @@ PROJECT_SCOPE = ['project']
 LEGACY_ADMIN = 'role:admin'
 LEGACY_MEMBER = 'role:admin or project_id:%(project_id)s'
 
-DEPRECATED_REASON = """
-lightsnap-api's policies now follow the reader, member and admin personas
-of secure RBAC, with scope_types. The old defaults let any role of a
-project act on its instances.
-"""
+DEPRECATED_REASON = (
+    "lightsnap-api's policies now follow the reader, member and admin "
+    "personas of secure RBAC, with scope_types. The old defaults let any "
+    "role of a project act on its instances.")
 DEPRECATED_SINCE = '2026.2'
 
 DEPRECATED_ADMIN = policy.DeprecatedRule(
