@@ -75,6 +75,5 @@ if _KEYSTONE:
     COMPRESS_OFFLINE = False
     SESSION_ENGINE = 'django.contrib.sessions.backends.signed_cookies'
     SECRET_KEY = 'lightsnap-e2e-not-secret'
-    POLICY_CHECK_FUNCTION = None
     # Rows in a transitional state refresh every half second, not 2.5 s.
     _base.HORIZON_CONFIG['ajax_poll_interval'] = 500
