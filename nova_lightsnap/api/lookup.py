@@ -8,14 +8,14 @@ project cannot even learn that another project's instance exists.
 
 import re
 
-from nova_lightsnap import exception
+from nova_lightsnap.api.objects import instance as instance_obj
 from nova_lightsnap.api import policies
 from nova_lightsnap.api import policy
 from nova_lightsnap.api import servers
 from nova_lightsnap.api import util
-from nova_lightsnap.api.objects import instance as instance_obj
 from nova_lightsnap.db import api as db_api
 from nova_lightsnap.engine import names
+from nova_lightsnap import exception
 
 _UUID = re.compile('^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-'
                    '[0-9a-f]{12}$')

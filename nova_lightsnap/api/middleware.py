@@ -10,9 +10,9 @@ from oslo_middleware import sizelimit
 import webob
 import webob.dec
 
-from nova_lightsnap import exception
 from nova_lightsnap.api import util
 from nova_lightsnap.engine import errors as engine_errors
+from nova_lightsnap import exception
 
 LOG = logging.getLogger(__name__)
 

@@ -19,8 +19,8 @@ import time
 import oslo_messaging as messaging
 from oslo_log import log as logging
 
-from nova_lightsnap import exception
 from nova_lightsnap.db import api as db_api
+from nova_lightsnap import exception
 
 LOG = logging.getLogger(__name__)
 

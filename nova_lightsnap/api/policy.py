@@ -3,8 +3,8 @@ overridable with a policy file, ``[oslo_policy] policy_file``)."""
 
 from oslo_policy import policy
 
-from nova_lightsnap import exception
 from nova_lightsnap.api import policies
+from nova_lightsnap import exception
 
 
 def make_enforcer(conf):

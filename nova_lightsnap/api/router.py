@@ -4,12 +4,12 @@ the path's named parts."""
 
 import re
 
-from nova_lightsnap import exception
 from nova_lightsnap.api.handlers import instance
 from nova_lightsnap.api.handlers import root
 from nova_lightsnap.api.handlers import snapshot
 from nova_lightsnap.api.handlers import snapshot_set
 from nova_lightsnap.engine import names
+from nova_lightsnap import exception
 
 _INSTANCE = '/v1/instances/{uuid}'
 _SNAPSHOT = _INSTANCE + '/snapshots/{name}'

@@ -5,8 +5,8 @@ import json
 import jsonschema
 import webob
 
-from nova_lightsnap import exception
 from nova_lightsnap.engine import names
+from nova_lightsnap import exception
 
 
 def json_response(status, body, headers=None):

@@ -23,8 +23,8 @@ from oslo_db import options as db_options
 from oslo_db.sqlalchemy import enginefacade
 import sqlalchemy as sa
 
-from nova_lightsnap import exception
 from nova_lightsnap.db import models
+from nova_lightsnap import exception
 
 DEFAULT_CONNECTION = 'sqlite:////var/lib/lightsnap/lightsnap.sqlite'
 

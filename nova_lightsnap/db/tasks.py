@@ -16,9 +16,9 @@ import datetime
 from oslo_utils import timeutils
 import sqlalchemy as sa
 
-from nova_lightsnap import exception
 from nova_lightsnap.db import api
 from nova_lightsnap.db import models
+from nova_lightsnap import exception
 
 
 def _table():

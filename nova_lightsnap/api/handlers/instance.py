@@ -1,12 +1,12 @@
 """/v1/instances: the light-snapshot state of the caller's instances."""
 
 from nova_lightsnap.api import lookup
+from nova_lightsnap.api.objects import instance as instance_obj
+from nova_lightsnap.api.policies import instance as policies
 from nova_lightsnap.api import policy
 from nova_lightsnap.api import schemas
 from nova_lightsnap.api import util
 from nova_lightsnap.api import views
-from nova_lightsnap.api.objects import instance as instance_obj
-from nova_lightsnap.api.policies import instance as policies
 
 
 def _view(uuid):

@@ -1,12 +1,12 @@
 """/v1/instances/{uuid}/snapshots: the light snapshots of an instance."""
 
 from nova_lightsnap.api import lookup
+from nova_lightsnap.api.objects import snapshot as snapshot_obj
+from nova_lightsnap.api.policies import snapshot as policies
 from nova_lightsnap.api import policy
 from nova_lightsnap.api import schemas
 from nova_lightsnap.api import util
 from nova_lightsnap.api import views
-from nova_lightsnap.api.objects import snapshot as snapshot_obj
-from nova_lightsnap.api.policies import snapshot as policies
 
 
 def _accepted(snap):

@@ -2,13 +2,13 @@
 of one compute host."""
 
 from nova_lightsnap.api import lookup
+from nova_lightsnap.api.objects import snapshot_set as set_obj
+from nova_lightsnap.api.policies import snapshot as snapshot_policies
+from nova_lightsnap.api.policies import snapshot_set as policies
 from nova_lightsnap.api import policy
 from nova_lightsnap.api import schemas
 from nova_lightsnap.api import util
 from nova_lightsnap.api import views
-from nova_lightsnap.api.objects import snapshot_set as set_obj
-from nova_lightsnap.api.policies import snapshot as snapshot_policies
-from nova_lightsnap.api.policies import snapshot_set as policies
 
 
 def _accepted(started):

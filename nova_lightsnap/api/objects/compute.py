@@ -3,8 +3,8 @@
 import oslo_messaging as messaging
 from oslo_log import log as logging
 
-from nova_lightsnap import exception
 from nova_lightsnap.engine import errors as engine_errors
+from nova_lightsnap import exception
 
 LOG = logging.getLogger(__name__)
 

@@ -2,14 +2,14 @@
 compute on first sight, refreshed per request, and the operations on the
 instance as a whole (flags, daily schedule, commit-all)."""
 
-from nova_lightsnap import exception
 from nova_lightsnap.api import notifications
+from nova_lightsnap.api.objects import compute
 from nova_lightsnap.api import sync
 from nova_lightsnap.api import worker
-from nova_lightsnap.api.objects import compute
 from nova_lightsnap.db import api as db_api
 from nova_lightsnap.db import models
 from nova_lightsnap.db import tasks
+from nova_lightsnap import exception
 
 UNREAD = 'not read from the compute yet (it will be at the next request):'
 

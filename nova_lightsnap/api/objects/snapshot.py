@@ -4,16 +4,16 @@ recorded in one transaction, then run by a worker."""
 
 import datetime
 
-from nova_lightsnap import exception
 from nova_lightsnap.api import notifications
-from nova_lightsnap.api import sync
-from nova_lightsnap.api import worker
 from nova_lightsnap.api.objects import compute
 from nova_lightsnap.api.objects import instance as instance_obj
+from nova_lightsnap.api import sync
+from nova_lightsnap.api import worker
 from nova_lightsnap.db import api as db_api
 from nova_lightsnap.db import models
 from nova_lightsnap.engine import errors as engine_errors
 from nova_lightsnap.engine import names
+from nova_lightsnap import exception
 
 
 def check_name(name, what='snapshot name'):

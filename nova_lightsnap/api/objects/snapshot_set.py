@@ -2,14 +2,14 @@
 compute host: their records, and the long operations on them (create,
 restore, delete), claimed on every member at once."""
 
-from nova_lightsnap import exception
 from nova_lightsnap.api import notifications
-from nova_lightsnap.api import worker
 from nova_lightsnap.api.objects import compute
 from nova_lightsnap.api.objects import instance as instance_obj
 from nova_lightsnap.api.objects import snapshot as snapshot_obj
+from nova_lightsnap.api import worker
 from nova_lightsnap.db import api as db_api
 from nova_lightsnap.db import models
+from nova_lightsnap import exception
 
 
 def members(set_id):

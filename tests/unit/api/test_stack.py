@@ -4,11 +4,11 @@ routing and request validation."""
 import fixtures
 import oslo_messaging as messaging
 
-from nova_lightsnap.api import util
-from nova_lightsnap.api import schemas
-from nova_lightsnap import exception
 from nova_lightsnap.api import lookup
+from nova_lightsnap.api import schemas
+from nova_lightsnap.api import util
 from nova_lightsnap.db import api as db_api
+from nova_lightsnap import exception
 from tests.support import testcase
 from tests.unit.api import base
 

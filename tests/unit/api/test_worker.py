@@ -7,9 +7,9 @@ import threading
 import oslo_messaging as messaging
 from oslo_utils import timeutils
 
-from nova_lightsnap import exception
 from nova_lightsnap.db import api as db_api
 from nova_lightsnap.db import tasks
+from nova_lightsnap import exception
 from tests.unit.api import base
 
 INSTANCE = {'uuid': base.UUID_A, 'enabled': True, 'store': False,
