@@ -36,7 +36,8 @@ class _JSONErrorTask(waitress_task.ErrorTask):
                 limit=self.channel.server.adj.max_request_body_size).message
         else:
             message = '%s: %s' % (error.reason, names.clip(error.body, 80))
-        body = json.dumps(middleware.error_body(error.code, message)).encode('utf-8')
+        body = json.dumps(middleware.error_body(error.code, message)).encode(
+            'utf-8')
         self.status = '%s %s' % (error.code, error.reason)
         self.response_headers.append(('Content-Type', 'application/json'))
         self.set_close_on_finish()

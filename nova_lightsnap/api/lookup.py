@@ -49,7 +49,7 @@ def list_scope(req, rule):
 
 def _not_found(uuid):
     return exception.NotFound('no instance %s in your project'
-                           % names.clip(uuid))
+                              % names.clip(uuid))
 
 
 def _source_call(func, *args):
@@ -94,8 +94,8 @@ def snapshot_set(req, set_id):
         row = db_api.snapshot_set_get(int(set_id))
     except (ValueError, exception.NotFound):
         raise exception.NotFound('no snapshot set %s in your project'
-                              % names.clip(set_id))
+                                 % names.clip(set_id))
     if row.project_id != context(req).project_id and not all_projects(req):
         raise exception.NotFound('no snapshot set %s in your project'
-                              % names.clip(set_id))
+                                 % names.clip(set_id))
     return row

@@ -164,9 +164,10 @@ class NoAuth(object):
     @webob.dec.wsgify
     def __call__(self, req):
         if not req.headers.get('X-Project-Id'):
-            raise exception.NotAuthenticated('no X-Project-Id header (auth_strategy '
-                                      'is noauth: the caller names its '
-                                      'project, user and roles)')
+            raise exception.NotAuthenticated(
+                'no X-Project-Id header (auth_strategy '
+                'is noauth: the caller names its '
+                'project, user and roles)')
         req.environ['HTTP_X_IDENTITY_STATUS'] = 'Confirmed'
         req.headers['X-Roles'] = ','.join(
             with_implied_roles(req.headers.get('X-Roles', '').split(',')))
@@ -184,7 +185,8 @@ class Context(object):
     @webob.dec.wsgify
     def __call__(self, req):
         if req.environ.get('HTTP_X_IDENTITY_STATUS') != 'Confirmed':
-            raise exception.NotAuthenticated('the request is not authenticated')
+            raise exception.NotAuthenticated(
+                'the request is not authenticated')
         ctx = oslo_context.RequestContext.from_environ(req.environ)
         roles = req.headers.get('X-Roles', '')
         ctx.roles = [r.strip().lower() for r in roles.split(',')

@@ -59,7 +59,7 @@ class Router(object):
             raw = req.environ['PATH_INFO'].encode('latin-1').decode(
                 'utf-8', 'replace')
             raise exception.NotFound('no resource at %s (the path is not '
-                                  'UTF-8)' % names.clip(raw, SHOWN_PATH))
+                                     'UTF-8)' % names.clip(raw, SHOWN_PATH))
         for pattern, methods in ROUTES:
             match = pattern.match(path)
             if not match:
@@ -73,4 +73,4 @@ class Router(object):
                        ', '.join(sorted(methods))), sorted(methods))
             return handler(req, **match.groupdict())
         raise exception.NotFound('no resource at %s'
-                              % names.clip(path, SHOWN_PATH))
+                                 % names.clip(path, SHOWN_PATH))

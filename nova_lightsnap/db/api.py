@@ -106,8 +106,9 @@ def dispose():
 
 def _manager():
     if _CONTEXT_MANAGER is None:
-        raise exception.NotConfigured('nova_lightsnap.db.api.configure() was not '
-                            'called')
+        raise exception.NotConfigured(
+            'nova_lightsnap.db.api.configure() was not '
+            'called')
     return _CONTEXT_MANAGER
 
 
@@ -153,7 +154,7 @@ def instance_get(instance_uuid, context=None):
         row = _instance_query(session, instance_uuid).one_or_none()
         if row is None:
             raise exception.NotFound('instance %s has no light-snapshot record'
-                           % instance_uuid)
+                                     % instance_uuid)
         return _detach(session, [row])[0]
 
 
@@ -179,8 +180,9 @@ def instance_create(instance_uuid, project_id, context=None, **values):
         try:
             session.flush()
         except db_exc.DBDuplicateEntry:
-            raise exception.Duplicate('instance %s already has a light-snapshot '
-                            'record' % instance_uuid)
+            raise exception.Duplicate(
+                'instance %s already has a light-snapshot '
+                'record' % instance_uuid)
         return _detach(session, [row])[0]
 
 
@@ -190,7 +192,7 @@ def instance_update(instance_uuid, context=None, **values):
         row = _instance_query(session, instance_uuid).one_or_none()
         if row is None:
             raise exception.NotFound('instance %s has no light-snapshot record'
-                           % instance_uuid)
+                                     % instance_uuid)
         if 'snapshot_index' in values and \
                 values['snapshot_index'] < row.snapshot_index:
             raise ValueError('snapshot_index is monotonic: %s < %s'
@@ -213,7 +215,7 @@ def instance_next_snapshot_index(instance_uuid, context=None):
             .values(snapshot_index=table.c.snapshot_index + 1))
         if result.rowcount != 1:
             raise exception.NotFound('instance %s has no light-snapshot record'
-                           % instance_uuid)
+                                     % instance_uuid)
         return session.execute(
             sa.select(table.c.snapshot_index)
             .where(table.c.instance_uuid == instance_uuid)).scalar_one()
@@ -226,7 +228,7 @@ def instance_delete(instance_uuid, context=None):
             synchronize_session=False)
         if not count:
             raise exception.NotFound('instance %s has no light-snapshot record'
-                           % instance_uuid)
+                                     % instance_uuid)
 
 
 # Snapshots.
@@ -244,11 +246,13 @@ def snapshot_create(instance_uuid, name, context=None, **values):
         try:
             session.flush()
         except db_exc.DBDuplicateEntry:
-            raise exception.Duplicate('instance %s already has a snapshot named %r'
-                            % (instance_uuid, name))
+            raise exception.Duplicate(
+                'instance %s already has a snapshot named %r'
+                % (instance_uuid, name))
         except db_exc.DBReferenceError:
-            raise exception.NotFound('instance %s or snapshot set %s does not exist'
-                           % (instance_uuid, values.get('set_id')))
+            raise exception.NotFound(
+                'instance %s or snapshot set %s does not exist'
+                % (instance_uuid, values.get('set_id')))
         return _detach(session, [row])[0]
 
 
@@ -262,7 +266,7 @@ def snapshot_get(instance_uuid, name, context=None):
         row = _snapshot_query(session, instance_uuid, name).one_or_none()
         if row is None:
             raise exception.NotFound('instance %s has no snapshot named %r'
-                           % (instance_uuid, name))
+                                     % (instance_uuid, name))
         return _detach(session, [row])[0]
 
 
@@ -282,7 +286,7 @@ def snapshot_update(instance_uuid, name, context=None, **values):
         row = _snapshot_query(session, instance_uuid, name).one_or_none()
         if row is None:
             raise exception.NotFound('instance %s has no snapshot named %r'
-                           % (instance_uuid, name))
+                                     % (instance_uuid, name))
         row.update(values)
         session.flush()
         return _detach(session, [row])[0]
@@ -294,7 +298,7 @@ def snapshot_delete(instance_uuid, name, context=None):
             synchronize_session=False)
         if not count:
             raise exception.NotFound('instance %s has no snapshot named %r'
-                           % (instance_uuid, name))
+                                     % (instance_uuid, name))
 
 
 # Snapshot sets.
@@ -310,8 +314,9 @@ def snapshot_set_create(name, project_id, context=None, **values):
         try:
             session.flush()
         except db_exc.DBDuplicateEntry:
-            raise exception.Duplicate('project %s already has a snapshot set named %r'
-                            % (project_id, name))
+            raise exception.Duplicate(
+                'project %s already has a snapshot set named %r'
+                % (project_id, name))
         return _detach(session, [row])[0]
 
 

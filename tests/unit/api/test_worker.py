@@ -134,8 +134,8 @@ class ClaimTest(base.APIUnitTestCase):
 
     def test_one_task_at_a_time(self):
         tasks.claim([base.UUID_A], 'create', 60)
-        self.assertRaises(exception.InstanceBusy, tasks.claim, [base.UUID_A], 'delete',
-                          60)
+        self.assertRaises(exception.InstanceBusy, tasks.claim,
+                          [base.UUID_A], 'delete', 60)
         tasks.finish([base.UUID_A])
         tasks.claim([base.UUID_A], 'delete', 60)
 
@@ -154,5 +154,6 @@ class ClaimTest(base.APIUnitTestCase):
                                                  row.task_error))
         tasks.claim([base.UUID_A], 'create', 60)
         # A worker that died: its heartbeat gets old.
-        self.assertRaises(exception.InstanceBusy, tasks.claim, [base.UUID_A], 'x', 60)
+        self.assertRaises(exception.InstanceBusy, tasks.claim,
+                          [base.UUID_A], 'x', 60)
         tasks.claim([base.UUID_A], 'x', -1)

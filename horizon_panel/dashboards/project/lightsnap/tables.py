@@ -341,6 +341,7 @@ class RestoreSetAction(tables.BatchAction):
 
 class DeleteSetAction(tables.DeleteAction):
     policy_rules = _rules('sets:delete')
+
     @staticmethod
     def action_present(count):
         return ngettext_lazy('Delete Set', 'Delete Sets', count)
