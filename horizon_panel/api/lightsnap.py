@@ -1,20 +1,17 @@
-"""The lightsnap REST API, called with the logged-in user's token.
+"""The lightsnap REST API through its client library
+(:mod:`nova_lightsnap.client`), called with the logged-in user's token,
+as manila-ui calls manilaclient.
 
 Every function takes the Django request first (manila-ui's style) and
-returns APIDictWrapper objects, so tables read fields as attributes.
+returns APIDictWrapper objects, so tables read fields as attributes. The
+client's errors (:mod:`nova_lightsnap.client.exceptions`) pass as they
+are: Horizon's exception handling knows them from the enabled file.
 """
-
-import json
-import logging
-from urllib import parse
 
 from django.conf import settings
 from openstack_dashboard.api import base
-import requests
 
-from horizon_panel import exceptions as ls_exc
-
-LOG = logging.getLogger(__name__)
+from nova_lightsnap import client
 
 SERVICE_TYPE = 'lightsnap'
 
@@ -50,28 +47,12 @@ def is_available(request):
 
 
 def _endpoint(request):
+    """The service root (the client adds /v1); the catalog may name the
+    root or its /v1."""
     url = base.url_for(request, SERVICE_TYPE).rstrip('/')
-    # The catalog may name the service root or its /v1; both are accepted.
-    if not url.endswith('/v1'):
-        url += '/v1'
+    if url.endswith('/v1'):
+        url = url[:-len('/v1')]
     return url
-
-
-def auth_headers(request):
-    """What the API needs to know who calls.
-
-    X-Auth-Token is what keystonemiddleware validates; the project, user
-    and roles headers are what the API trusts in noauth mode.
-    """
-    user = request.user
-    roles = ','.join(role['name'] for role in (user.roles or ()))
-    return {
-        'X-Auth-Token': user.token.id,
-        'X-Project-Id': user.project_id or '',
-        'X-User-Id': user.id or '',
-        'X-Roles': roles,
-        'Accept': 'application/json',
-    }
 
 
 def _verify():
@@ -80,114 +61,82 @@ def _verify():
     return getattr(settings, 'OPENSTACK_SSL_CACERT', None) or True
 
 
-def _call(request, method, path, body=None):
-    url = _endpoint(request) + path
-    headers = auth_headers(request)
-    data = None
-    if body is not None:
-        headers['Content-Type'] = 'application/json'
-        data = json.dumps(body)
-    timeout = getattr(settings, 'LIGHTSNAP_API_TIMEOUT', 60)
-    try:
-        resp = requests.request(method, url, headers=headers, data=data,
-                                timeout=timeout, verify=_verify())
-    except requests.RequestException as exc:
-        LOG.warning('lightsnap API %s %s: %s', method, url, exc)
-        raise ls_exc.ApiError(
-            503, 'Service Unavailable',
-            'The lightsnap API does not answer (%s); try again later.'
-            % exc.__class__.__name__)
-    try:
-        payload = resp.json() if resp.content else {}
-    except ValueError:
-        payload = resp.text
-    if resp.status_code >= 400:
-        raise ls_exc.from_response(resp.status_code, payload)
-    return payload
+def lightsnapclient(request):
+    """A client acting as the logged-in user.
 
-
-def _q(value):
-    return parse.quote(str(value), safe='')
+    X-Auth-Token is what keystonemiddleware validates; the project, user
+    and roles headers are what the API trusts in noauth mode.
+    """
+    user = request.user
+    adapter = client.token_adapter(
+        _endpoint(request), user.token.id, project_id=user.project_id,
+        user_id=user.id,
+        roles=[role['name'] for role in (user.roles or ())],
+        verify=_verify(),
+        timeout=getattr(settings, 'LIGHTSNAP_API_TIMEOUT', 60))
+    return client.Client(adapter)
 
 
 def instance_list(request):
-    return [Instance(i) for i in _call(request, 'GET', '/instances')
-            ['instances']]
+    return [Instance(i) for i in lightsnapclient(request).list_instances()]
 
 
 def instance_get(request, uuid):
-    return Instance(_call(request, 'GET', '/instances/%s' % _q(uuid))
-                    ['instance'])
+    return Instance(lightsnapclient(request).get_instance(uuid))
 
 
 def instance_update(request, uuid, **flags):
     """flags: enabled, daily, store (booleans)."""
-    return Instance(_call(request, 'PATCH', '/instances/%s' % _q(uuid),
-                          flags)['instance'])
+    return Instance(lightsnapclient(request).update_instance(uuid, **flags))
 
 
 def instance_commit_all(request, uuid):
-    return Instance(_call(request, 'POST',
-                          '/instances/%s/commit-all' % _q(uuid), {})
-                    ['instance'])
+    return Instance(lightsnapclient(request).commit_all(uuid))
 
 
 def snapshot_list(request, uuid):
-    return [Snapshot(s) for s in _call(
-        request, 'GET', '/instances/%s/snapshots' % _q(uuid))['snapshots']]
+    return [Snapshot(s) for s in lightsnapclient(request).list_snapshots(uuid)]
 
 
 def snapshot_get(request, uuid, name):
-    return Snapshot(_call(request, 'GET', '/instances/%s/snapshots/%s'
-                          % (_q(uuid), _q(name)))['snapshot'])
+    return Snapshot(lightsnapclient(request).get_snapshot(uuid, name))
 
 
 def snapshot_create(request, uuid, name=None, quiesce=None):
-    body = {}
-    if name:
-        body['name'] = name
-    if quiesce:
-        body['quiesce'] = quiesce
-    return Snapshot(_call(request, 'POST', '/instances/%s/snapshots'
-                          % _q(uuid), body)['snapshot'])
+    # An empty form field means "not given": the API's default name.
+    return Snapshot(lightsnapclient(request).create_snapshot(
+        uuid, name=name or None, quiesce=quiesce or None))
 
 
 def snapshot_delete(request, uuid, name):
-    return Snapshot(_call(request, 'DELETE', '/instances/%s/snapshots/%s'
-                          % (_q(uuid), _q(name)))['snapshot'])
+    return Snapshot(lightsnapclient(request).delete_snapshot(uuid, name))
 
 
 def snapshot_revert(request, uuid, name):
-    return Snapshot(_call(request, 'POST', '/instances/%s/snapshots/%s/revert'
-                          % (_q(uuid), _q(name)), {})['snapshot'])
+    return Snapshot(lightsnapclient(request).revert_snapshot(uuid, name))
 
 
 def snapshot_export(request, uuid, name, file):
-    return Snapshot(_call(request, 'POST', '/instances/%s/snapshots/%s/export'
-                          % (_q(uuid), _q(name)), {'file': file})
-                    ['snapshot'])
+    return Snapshot(lightsnapclient(request).export_snapshot(uuid, name,
+                                                             file))
 
 
 def set_list(request):
-    return [SnapshotSet(s) for s in _call(request, 'GET', '/sets')['sets']]
+    return [SnapshotSet(s) for s in lightsnapclient(request).list_sets()]
 
 
 def set_get(request, set_id):
-    return SnapshotSet(_call(request, 'GET', '/sets/%s' % _q(set_id))['set'])
+    return SnapshotSet(lightsnapclient(request).get_set(set_id))
 
 
 def set_create(request, name, instances, quiesce=None):
-    body = {'name': name, 'instances': list(instances)}
-    if quiesce:
-        body['quiesce'] = quiesce
-    return SnapshotSet(_call(request, 'POST', '/sets', body)['set'])
+    return SnapshotSet(lightsnapclient(request).create_set(
+        name, instances, quiesce=quiesce or None))
 
 
 def set_restore(request, set_id):
-    return SnapshotSet(_call(request, 'POST', '/sets/%s/restore'
-                             % _q(set_id), {})['set'])
+    return SnapshotSet(lightsnapclient(request).restore_set(set_id))
 
 
 def set_delete(request, set_id):
-    return SnapshotSet(_call(request, 'DELETE', '/sets/%s' % _q(set_id))
-                       ['set'])
+    return SnapshotSet(lightsnapclient(request).delete_set(set_id))

@@ -19,8 +19,9 @@ from waitress import channel as waitress_channel
 from waitress import server as waitress_server
 from waitress import task as waitress_task
 
-from nova_lightsnap.api import errors
+from nova_lightsnap.api import middleware
 from nova_lightsnap.engine import names
+from nova_lightsnap import exception
 
 
 class _JSONErrorTask(waitress_task.ErrorTask):
@@ -31,11 +32,12 @@ class _JSONErrorTask(waitress_task.ErrorTask):
     def execute(self):
         error = self.request.error
         if error.code == 413:
-            message = errors.too_large(
-                self.channel.server.adj.max_request_body_size).message
+            message = exception.RequestEntityTooLarge(
+                limit=self.channel.server.adj.max_request_body_size).message
         else:
             message = '%s: %s' % (error.reason, names.clip(error.body, 80))
-        body = json.dumps(errors.body(error.code, message)).encode('utf-8')
+        body = json.dumps(middleware.error_body(error.code, message)).encode(
+            'utf-8')
         self.status = '%s %s' % (error.code, error.reason)
         self.response_headers.append(('Content-Type', 'application/json'))
         self.set_close_on_finish()

@@ -1,5 +1,6 @@
 """The WSGI middlewares of lightsnap-api (assembled in deploy.py)."""
 
+from http import client as http_client
 import time
 import urllib.parse
 
@@ -9,15 +10,54 @@ from oslo_middleware import sizelimit
 import webob
 import webob.dec
 
-from nova_lightsnap.api import errors
 from nova_lightsnap.api import util
+from nova_lightsnap.engine import errors as engine_errors
+from nova_lightsnap import exception
 
 LOG = logging.getLogger(__name__)
 
 
+# The engine's errors, as a compute raises them over RPC: the one place
+# they become HTTP statuses (any other engine error is a 500 with its
+# message, which says what to do).
+ENGINE_STATUS = (
+    (engine_errors.InvalidInput, 400),
+    (engine_errors.Unsupported, 400),
+    (engine_errors.NotFound, 404),
+    (engine_errors.Busy, 409),
+    (engine_errors.InvalidState, 409),
+    (engine_errors.ChainMismatch, 409),
+)
+
+# The longest message an error body carries. Messages show only a short
+# prefix of a client's values; this is the net under any that does not.
+MAX_MESSAGE = 1000
+
+
+def error_body(code, message):
+    if len(message) > MAX_MESSAGE:
+        message = message[:MAX_MESSAGE] + '...'
+    return {'error': {'code': code,
+                      'title': http_client.responses.get(code, 'Error'),
+                      'message': message}}
+
+
+def status_of(exc):
+    """(HTTP status, message) of an expected error, or None."""
+    if isinstance(exc, exception.LightSnapException):
+        return exc.code, exc.message
+    if isinstance(exc, engine_errors.LightSnapError):
+        for cls, code in ENGINE_STATUS:
+            if isinstance(exc, cls):
+                return code, str(exc)
+        return 500, str(exc)
+    return None
+
+
 class JSONErrors(object):
     """Every error leaves as the contract's JSON body, also unexpected
-    ones (500, logged with their traceback)."""
+    ones (500, logged with their traceback): the one place where the
+    service's and the engine's errors become HTTP statuses."""
 
     def __init__(self, application):
         self.application = application
@@ -26,18 +66,17 @@ class JSONErrors(object):
     def __call__(self, req):
         try:
             return req.get_response(self.application)
-        except errors.APIError as exc:
-            resp = util.json_response(exc.code,
-                                      errors.body(exc.code, exc.message))
-            if isinstance(exc, errors.MethodNotAllowed):
+        except Exception as exc:
+            status = status_of(exc)
+            if status is None:
+                # The raw path: decoding it may be what failed.
+                LOG.exception('%s %r failed', req.method,
+                              req.environ.get('PATH_INFO'))
+                status = 500, 'internal error; see the log of lightsnap-api'
+            resp = util.json_response(status[0], error_body(*status))
+            if isinstance(exc, exception.MethodNotAllowed):
                 resp.headers['Allow'] = ', '.join(exc.allowed)
             return resp
-        except Exception:
-            # The raw path: decoding it may be what failed.
-            LOG.exception('%s %r failed', req.method,
-                          req.environ.get('PATH_INFO'))
-            return util.json_response(500, errors.body(
-                500, 'internal error; see the log of lightsnap-api'))
 
 
 class BodySizeLimit(object):
@@ -60,8 +99,8 @@ class BodySizeLimit(object):
         resp = req.get_response(self.limiter)
         if (resp.status_int == 413 and
                 resp.content_type != 'application/json'):
-            raise errors.too_large(
-                self.conf.oslo_middleware.max_request_body_size)
+            raise exception.RequestEntityTooLarge(
+                limit=self.conf.oslo_middleware.max_request_body_size)
         return resp
 
 
@@ -93,9 +132,31 @@ class RequestLog(object):
                      environ.get('openstack.request_id', '-'))
 
 
+# Keystone's default implied roles: a token of a member also carries
+# reader, one of an admin both. The personas' rules (policies.base) name
+# the lowest role they need, as Nova's and placement's do.
+IMPLIED_ROLES = {'admin': ('manager', 'member', 'reader'),
+                 'manager': ('member', 'reader'),
+                 'member': ('reader',)}
+
+
+def with_implied_roles(roles):
+    """``roles`` and the roles they imply, as keystone would list them."""
+    result = []
+    for role in roles:
+        role = role.strip()
+        if not role:
+            continue
+        for name in (role,) + IMPLIED_ROLES.get(role.lower(), ()):
+            if name.lower() not in (r.lower() for r in result):
+                result.append(name)
+    return result
+
+
 class NoAuth(object):
     """Trust the identity headers (embedded mode on a trusted host, and
-    tests): X-Project-Id (required), X-User-Id, X-Roles."""
+    tests): X-Project-Id (required), X-User-Id, X-Roles (with the roles
+    they imply, as in a keystone token)."""
 
     def __init__(self, application):
         self.application = application
@@ -103,10 +164,13 @@ class NoAuth(object):
     @webob.dec.wsgify
     def __call__(self, req):
         if not req.headers.get('X-Project-Id'):
-            raise errors.Unauthorized('no X-Project-Id header (auth_strategy '
-                                      'is noauth: the caller names its '
-                                      'project, user and roles)')
+            raise exception.NotAuthenticated(
+                'no X-Project-Id header (auth_strategy '
+                'is noauth: the caller names its '
+                'project, user and roles)')
         req.environ['HTTP_X_IDENTITY_STATUS'] = 'Confirmed'
+        req.headers['X-Roles'] = ','.join(
+            with_implied_roles(req.headers.get('X-Roles', '').split(',')))
         return req.get_response(self.application)
 
 
@@ -121,7 +185,8 @@ class Context(object):
     @webob.dec.wsgify
     def __call__(self, req):
         if req.environ.get('HTTP_X_IDENTITY_STATUS') != 'Confirmed':
-            raise errors.Unauthorized('the request is not authenticated')
+            raise exception.NotAuthenticated(
+                'the request is not authenticated')
         ctx = oslo_context.RequestContext.from_environ(req.environ)
         roles = req.headers.get('X-Roles', '')
         ctx.roles = [r.strip().lower() for r in roles.split(',')

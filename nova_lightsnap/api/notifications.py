@@ -20,6 +20,7 @@ import oslo_messaging as messaging
 from oslo_log import log as logging
 
 from nova_lightsnap.db import api as db_api
+from nova_lightsnap import exception
 
 LOG = logging.getLogger(__name__)
 
@@ -140,7 +141,7 @@ class Action(object):
             try:
                 self.last = self.payload()
                 data = dict(self.last)
-            except db_api.NotFound:
+            except exception.NotFound:
                 data = dict(self.last, state='deleted')
             data.update(project_id=data.get('project_id') or
                         self.rpc_ctxt.get('project_id'),

@@ -3,8 +3,8 @@ overridable with a policy file, ``[oslo_policy] policy_file``)."""
 
 from oslo_policy import policy
 
-from nova_lightsnap.api import errors
 from nova_lightsnap.api import policies
+from nova_lightsnap import exception
 
 
 def make_enforcer(conf):
@@ -13,21 +13,24 @@ def make_enforcer(conf):
     return enforcer
 
 
-def authorize(req, rule, project_id):
-    """Raise 403 unless the caller may do ``rule`` on ``project_id``'s
-    resource."""
-    ctx = req.environ['lightsnap.context']
-    enforcer = req.environ['lightsnap.enforcer']
-    target = {'project_id': project_id}
-    try:
-        enforcer.authorize(rule, target, ctx.to_policy_values(),
-                           do_raise=True)
-    except policy.PolicyNotAuthorized:
-        raise errors.Forbidden('policy does not allow %s' % rule)
-
-
-def allowed(req, rule, project_id):
+def _check(req, rule, project_id, do_raise):
     ctx = req.environ['lightsnap.context']
     enforcer = req.environ['lightsnap.enforcer']
     return enforcer.authorize(rule, {'project_id': project_id},
-                              ctx.to_policy_values())
+                              ctx.to_policy_values(), do_raise=do_raise)
+
+
+def authorize(req, rule, project_id):
+    """Raise 403 unless the caller may do ``rule`` on ``project_id``'s
+    resource (a token of the wrong scope may not either)."""
+    try:
+        _check(req, rule, project_id, True)
+    except (policy.PolicyNotAuthorized, policy.InvalidScope):
+        raise exception.PolicyNotAuthorized(action=rule)
+
+
+def allowed(req, rule, project_id):
+    try:
+        return _check(req, rule, project_id, False)
+    except policy.InvalidScope:
+        return False

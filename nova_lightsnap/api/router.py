@@ -4,12 +4,12 @@ the path's named parts."""
 
 import re
 
-from nova_lightsnap.api import errors
 from nova_lightsnap.api.handlers import instance
 from nova_lightsnap.api.handlers import root
 from nova_lightsnap.api.handlers import snapshot
 from nova_lightsnap.api.handlers import snapshot_set
 from nova_lightsnap.engine import names
+from nova_lightsnap import exception
 
 _INSTANCE = '/v1/instances/{uuid}'
 _SNAPSHOT = _INSTANCE + '/snapshots/{name}'
@@ -58,19 +58,19 @@ class Router(object):
             # No uuid, name or id is anything but UTF-8.
             raw = req.environ['PATH_INFO'].encode('latin-1').decode(
                 'utf-8', 'replace')
-            raise errors.NotFound('no resource at %s (the path is not '
-                                  'UTF-8)' % names.clip(raw, SHOWN_PATH))
+            raise exception.NotFound('no resource at %s (the path is not '
+                                     'UTF-8)' % names.clip(raw, SHOWN_PATH))
         for pattern, methods in ROUTES:
             match = pattern.match(path)
             if not match:
                 continue
             handler = methods.get(req.method)
             if handler is None:
-                raise errors.MethodNotAllowed(
+                raise exception.MethodNotAllowed(
                     '%s is not allowed on %s; allowed: %s'
                     % (names.clip(req.method),
                        names.clip(path, SHOWN_PATH),
                        ', '.join(sorted(methods))), sorted(methods))
             return handler(req, **match.groupdict())
-        raise errors.NotFound('no resource at %s'
-                              % names.clip(path, SHOWN_PATH))
+        raise exception.NotFound('no resource at %s'
+                                 % names.clip(path, SHOWN_PATH))

@@ -5,8 +5,8 @@ import json
 import jsonschema
 import webob
 
-from nova_lightsnap.api import errors
 from nova_lightsnap.engine import names
+from nova_lightsnap import exception
 
 
 def json_response(status, body, headers=None):
@@ -56,21 +56,21 @@ def extract_json(req, schema):
         data = {}
     else:
         if req.content_type not in ('application/json', ''):
-            raise errors.UnsupportedMediaType(
+            raise exception.UnsupportedMediaType(
                 'the body must be JSON (Content-Type: application/json), '
                 'not %s' % names.clip(req.content_type))
         try:
             data = json.loads(raw.decode('utf-8'))
         except (UnicodeDecodeError, ValueError) as exc:
-            raise errors.BadRequest('the body is not valid JSON: %s' % exc)
+            raise exception.Invalid('the body is not valid JSON: %s' % exc)
         except RecursionError:
-            raise errors.BadRequest('the body is not valid JSON: nested '
+            raise exception.Invalid('the body is not valid JSON: nested '
                                     'too deeply')
     validator = jsonschema.Draft7Validator(schema)
     problems = sorted(validator.iter_errors(data),
                       key=lambda e: list(e.absolute_path))
     if problems:
-        raise errors.BadRequest('; '.join(_message(e) for e in problems))
+        raise exception.Invalid('; '.join(_message(e) for e in problems))
     return data
 
 
@@ -82,5 +82,5 @@ def query_flag(req, name):
         return True
     if value.lower() in ('0', 'false', 'no'):
         return False
-    raise errors.BadRequest('query parameter %s must be true or false'
+    raise exception.Invalid('query parameter %s must be true or false'
                             % name)

@@ -12,10 +12,11 @@ from nova_lightsnap.client.exceptions import Unauthorized
 from nova_lightsnap.client.exceptions import WaitTimeout
 from nova_lightsnap.client.http import keystone_adapter
 from nova_lightsnap.client.http import noauth_adapter
-from nova_lightsnap.client.v1 import Client
+from nova_lightsnap.client.http import token_adapter
 from nova_lightsnap.client.polling import wait
+from nova_lightsnap.client.v1 import Client
 
 __all__ = ['BadRequest', 'ClientError', 'Conflict', 'ConnectionFailed',
            'Forbidden', 'NotFound', 'OperationFailed', 'ServiceUnavailable',
            'Unauthorized', 'WaitTimeout', 'keystone_adapter',
-           'noauth_adapter', 'Client', 'wait']
+           'noauth_adapter', 'token_adapter', 'Client', 'wait']

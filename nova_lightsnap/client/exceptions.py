@@ -6,54 +6,60 @@ message is what the user must read (it says what to do), so it is kept
 whole in ``.message`` and is the ``str()`` of the exception.
 """
 
+from nova_lightsnap import exception
 
-class ClientError(Exception):
+
+class ClientError(exception.LightSnapException):
     """A request the API refused or could not serve.
 
-    ``status`` is the HTTP status (None when no answer arrived),
-    ``message`` the API's own message, ``request_id`` its
-    X-OpenStack-Request-Id (for the operator's logs).
+    ``status`` (also ``code``) is the HTTP status (None when no answer
+    arrived), ``message`` the API's own message, ``request_id`` its
+    X-OpenStack-Request-Id (for the operator's logs). Each status has its
+    class, which is also the service's own (``client.NotFound`` is an
+    ``exception.NotFound``), so one ``except`` serves both sides.
     """
 
     status = None
 
     def __init__(self, message, status=None, request_id=None):
         super().__init__(message)
-        self.message = message
         if status is not None:
             self.status = status
         self.request_id = request_id
 
-    def __str__(self):
-        return self.message
+    @property
+    def code(self):
+        return self.status
 
 
-class BadRequest(ClientError):
+class BadRequest(ClientError, exception.Invalid):
     status = 400
 
 
-class Unauthorized(ClientError):
+class Unauthorized(ClientError, exception.NotAuthenticated):
     status = 401
 
 
-class Forbidden(ClientError):
+class Forbidden(ClientError, exception.Forbidden):
     status = 403
 
 
-class NotFound(ClientError):
+class NotFound(ClientError, exception.NotFound):
     status = 404
 
 
-class Conflict(ClientError):
+class Conflict(ClientError, exception.Conflict):
     status = 409
 
 
-class ServiceUnavailable(ClientError):
+class ServiceUnavailable(ClientError, exception.ServiceUnavailable):
     status = 503
 
 
-class ConnectionFailed(ClientError):
+class ConnectionFailed(ClientError, exception.ServiceUnavailable):
     """No HTTP answer at all (refused, timed out, DNS)."""
+
+    status = None
 
 
 class OperationFailed(ClientError):

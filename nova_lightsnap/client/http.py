@@ -11,6 +11,7 @@ from keystoneauth1 import adapter as ks_adapter
 from keystoneauth1 import exceptions as ks_exc
 from keystoneauth1 import noauth
 from keystoneauth1 import session as ks_session
+from keystoneauth1 import token_endpoint
 
 from nova_lightsnap.client import exceptions
 
@@ -39,6 +40,23 @@ def noauth_adapter(endpoint, project_id, user_id=None, roles=('member',),
         session = ks_session.Session(auth=noauth.NoAuth(endpoint=endpoint))
     headers = {'X-Project-Id': project_id,
                'X-User-Id': user_id or project_id,
+               'X-Roles': ','.join(roles)}
+    return ks_adapter.Adapter(
+        session, endpoint_override=endpoint, additional_headers=headers,
+        user_agent=USER_AGENT, **kwargs)
+
+
+def token_adapter(endpoint, token, project_id=None, user_id=None, roles=(),
+                  verify=True, timeout=None, **kwargs):
+    """An adapter for a caller that holds a token already (a dashboard's
+    logged-in user, as manila-ui hands its token to manilaclient): the
+    token for keystonemiddleware, and the same identity in the headers an
+    API in noauth mode trusts."""
+    session = ks_session.Session(
+        auth=token_endpoint.Token(endpoint, token), verify=verify,
+        timeout=timeout)
+    headers = {'X-Project-Id': project_id or '',
+               'X-User-Id': user_id or '',
                'X-Roles': ','.join(roles)}
     return ks_adapter.Adapter(
         session, endpoint_override=endpoint, additional_headers=headers,

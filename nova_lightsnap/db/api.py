@@ -24,6 +24,7 @@ from oslo_db.sqlalchemy import enginefacade
 import sqlalchemy as sa
 
 from nova_lightsnap.db import models
+from nova_lightsnap import exception
 
 DEFAULT_CONNECTION = 'sqlite:////var/lib/lightsnap/lightsnap.sqlite'
 
@@ -34,18 +35,6 @@ INSTANCE_FIELDS = ('project_id', 'host', 'light_snapshot_enable',
 
 _LOCK = threading.Lock()
 _CONTEXT_MANAGER = None
-
-
-class NotFound(Exception):
-    pass
-
-
-class Duplicate(Exception):
-    pass
-
-
-class NotConfigured(Exception):
-    pass
 
 
 @enginefacade.transaction_context_provider
@@ -117,8 +106,9 @@ def dispose():
 
 def _manager():
     if _CONTEXT_MANAGER is None:
-        raise NotConfigured('nova_lightsnap.db.api.configure() was not '
-                            'called')
+        raise exception.NotConfigured(
+            'nova_lightsnap.db.api.configure() was not '
+            'called')
     return _CONTEXT_MANAGER
 
 
@@ -127,22 +117,17 @@ def get_engine():
     return _manager().writer.get_engine()
 
 
-def writer(context):
-    """A writer transaction on ``context``: ``with writer(ctx) as session``.
-    """
-    return _manager().writer.using(context)
+def writer(context=None):
+    """A writer transaction on ``context`` (a new one when None):
+    ``with writer(ctx) as session``; nested in the caller's transaction
+    when ``context`` is already in one."""
+    return _manager().writer.using(
+        context if context is not None else RequestContext())
 
 
-def reader(context):
-    return _manager().reader.using(context)
-
-
-def _writer(context):
-    return writer(context if context is not None else RequestContext())
-
-
-def _reader(context):
-    return reader(context if context is not None else RequestContext())
+def reader(context=None):
+    return _manager().reader.using(
+        context if context is not None else RequestContext())
 
 
 def _detach(session, rows):
@@ -165,16 +150,16 @@ def _instance_query(session, instance_uuid):
 
 
 def instance_get(instance_uuid, context=None):
-    with _reader(context) as session:
+    with reader(context) as session:
         row = _instance_query(session, instance_uuid).one_or_none()
         if row is None:
-            raise NotFound('instance %s has no light-snapshot record'
-                           % instance_uuid)
+            raise exception.NotFound('instance %s has no light-snapshot record'
+                                     % instance_uuid)
         return _detach(session, [row])[0]
 
 
 def instance_list(host=None, project_id=None, daily=None, context=None):
-    with _reader(context) as session:
+    with reader(context) as session:
         query = session.query(models.Instance)
         if host is not None:
             query = query.filter_by(host=host)
@@ -188,25 +173,26 @@ def instance_list(host=None, project_id=None, daily=None, context=None):
 
 def instance_create(instance_uuid, project_id, context=None, **values):
     _check_fields(values, INSTANCE_FIELDS)
-    with _writer(context) as session:
+    with writer(context) as session:
         row = models.Instance(instance_uuid=instance_uuid,
                               project_id=project_id, **values)
         session.add(row)
         try:
             session.flush()
         except db_exc.DBDuplicateEntry:
-            raise Duplicate('instance %s already has a light-snapshot '
-                            'record' % instance_uuid)
+            raise exception.Duplicate(
+                'instance %s already has a light-snapshot '
+                'record' % instance_uuid)
         return _detach(session, [row])[0]
 
 
 def instance_update(instance_uuid, context=None, **values):
     _check_fields(values, INSTANCE_FIELDS)
-    with _writer(context) as session:
+    with writer(context) as session:
         row = _instance_query(session, instance_uuid).one_or_none()
         if row is None:
-            raise NotFound('instance %s has no light-snapshot record'
-                           % instance_uuid)
+            raise exception.NotFound('instance %s has no light-snapshot record'
+                                     % instance_uuid)
         if 'snapshot_index' in values and \
                 values['snapshot_index'] < row.snapshot_index:
             raise ValueError('snapshot_index is monotonic: %s < %s'
@@ -222,14 +208,14 @@ def instance_next_snapshot_index(instance_uuid, context=None):
     One UPDATE, so two API workers never get the same number.
     """
     table = models.Instance.__table__
-    with _writer(context) as session:
+    with writer(context) as session:
         result = session.execute(
             table.update()
             .where(table.c.instance_uuid == instance_uuid)
             .values(snapshot_index=table.c.snapshot_index + 1))
         if result.rowcount != 1:
-            raise NotFound('instance %s has no light-snapshot record'
-                           % instance_uuid)
+            raise exception.NotFound('instance %s has no light-snapshot record'
+                                     % instance_uuid)
         return session.execute(
             sa.select(table.c.snapshot_index)
             .where(table.c.instance_uuid == instance_uuid)).scalar_one()
@@ -237,12 +223,12 @@ def instance_next_snapshot_index(instance_uuid, context=None):
 
 def instance_delete(instance_uuid, context=None):
     """Delete the record and (ON DELETE CASCADE) its snapshots' rows."""
-    with _writer(context) as session:
+    with writer(context) as session:
         count = _instance_query(session, instance_uuid).delete(
             synchronize_session=False)
         if not count:
-            raise NotFound('instance %s has no light-snapshot record'
-                           % instance_uuid)
+            raise exception.NotFound('instance %s has no light-snapshot record'
+                                     % instance_uuid)
 
 
 # Snapshots.
@@ -253,18 +239,20 @@ SNAPSHOT_FIELDS = ('state', 'progress', 'quiesced', 'set_id', 'error',
 
 def snapshot_create(instance_uuid, name, context=None, **values):
     _check_fields(values, SNAPSHOT_FIELDS)
-    with _writer(context) as session:
+    with writer(context) as session:
         row = models.Snapshot(instance_uuid=instance_uuid, name=name,
                               **values)
         session.add(row)
         try:
             session.flush()
         except db_exc.DBDuplicateEntry:
-            raise Duplicate('instance %s already has a snapshot named %r'
-                            % (instance_uuid, name))
+            raise exception.Duplicate(
+                'instance %s already has a snapshot named %r'
+                % (instance_uuid, name))
         except db_exc.DBReferenceError:
-            raise NotFound('instance %s or snapshot set %s does not exist'
-                           % (instance_uuid, values.get('set_id')))
+            raise exception.NotFound(
+                'instance %s or snapshot set %s does not exist'
+                % (instance_uuid, values.get('set_id')))
         return _detach(session, [row])[0]
 
 
@@ -274,16 +262,16 @@ def _snapshot_query(session, instance_uuid, name):
 
 
 def snapshot_get(instance_uuid, name, context=None):
-    with _reader(context) as session:
+    with reader(context) as session:
         row = _snapshot_query(session, instance_uuid, name).one_or_none()
         if row is None:
-            raise NotFound('instance %s has no snapshot named %r'
-                           % (instance_uuid, name))
+            raise exception.NotFound('instance %s has no snapshot named %r'
+                                     % (instance_uuid, name))
         return _detach(session, [row])[0]
 
 
 def snapshot_list(instance_uuid=None, set_id=None, context=None):
-    with _reader(context) as session:
+    with reader(context) as session:
         query = session.query(models.Snapshot)
         if instance_uuid is not None:
             query = query.filter_by(instance_uuid=instance_uuid)
@@ -294,23 +282,23 @@ def snapshot_list(instance_uuid=None, set_id=None, context=None):
 
 def snapshot_update(instance_uuid, name, context=None, **values):
     _check_fields(values, SNAPSHOT_FIELDS)
-    with _writer(context) as session:
+    with writer(context) as session:
         row = _snapshot_query(session, instance_uuid, name).one_or_none()
         if row is None:
-            raise NotFound('instance %s has no snapshot named %r'
-                           % (instance_uuid, name))
+            raise exception.NotFound('instance %s has no snapshot named %r'
+                                     % (instance_uuid, name))
         row.update(values)
         session.flush()
         return _detach(session, [row])[0]
 
 
 def snapshot_delete(instance_uuid, name, context=None):
-    with _writer(context) as session:
+    with writer(context) as session:
         count = _snapshot_query(session, instance_uuid, name).delete(
             synchronize_session=False)
         if not count:
-            raise NotFound('instance %s has no snapshot named %r'
-                           % (instance_uuid, name))
+            raise exception.NotFound('instance %s has no snapshot named %r'
+                                     % (instance_uuid, name))
 
 
 # Snapshot sets.
@@ -320,27 +308,28 @@ SNAPSHOT_SET_FIELDS = ('state', 'error')
 
 def snapshot_set_create(name, project_id, context=None, **values):
     _check_fields(values, SNAPSHOT_SET_FIELDS)
-    with _writer(context) as session:
+    with writer(context) as session:
         row = models.SnapshotSet(name=name, project_id=project_id, **values)
         session.add(row)
         try:
             session.flush()
         except db_exc.DBDuplicateEntry:
-            raise Duplicate('project %s already has a snapshot set named %r'
-                            % (project_id, name))
+            raise exception.Duplicate(
+                'project %s already has a snapshot set named %r'
+                % (project_id, name))
         return _detach(session, [row])[0]
 
 
 def snapshot_set_get(set_id, context=None):
-    with _reader(context) as session:
+    with reader(context) as session:
         row = session.get(models.SnapshotSet, set_id)
         if row is None:
-            raise NotFound('no snapshot set %s' % set_id)
+            raise exception.NotFound('no snapshot set %s' % set_id)
         return _detach(session, [row])[0]
 
 
 def snapshot_set_list(project_id=None, context=None):
-    with _reader(context) as session:
+    with reader(context) as session:
         query = session.query(models.SnapshotSet)
         if project_id is not None:
             query = query.filter_by(project_id=project_id)
@@ -349,10 +338,10 @@ def snapshot_set_list(project_id=None, context=None):
 
 def snapshot_set_update(set_id, context=None, **values):
     _check_fields(values, SNAPSHOT_SET_FIELDS)
-    with _writer(context) as session:
+    with writer(context) as session:
         row = session.get(models.SnapshotSet, set_id)
         if row is None:
-            raise NotFound('no snapshot set %s' % set_id)
+            raise exception.NotFound('no snapshot set %s' % set_id)
         row.update(values)
         session.flush()
         return _detach(session, [row])[0]
@@ -360,8 +349,8 @@ def snapshot_set_update(set_id, context=None, **values):
 
 def snapshot_set_delete(set_id, context=None):
     """Delete the set; its snapshots stay, with set_id NULL."""
-    with _writer(context) as session:
+    with writer(context) as session:
         count = session.query(models.SnapshotSet).filter_by(
             id=set_id).delete(synchronize_session=False)
         if not count:
-            raise NotFound('no snapshot set %s' % set_id)
+            raise exception.NotFound('no snapshot set %s' % set_id)

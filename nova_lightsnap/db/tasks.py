@@ -18,10 +18,7 @@ import sqlalchemy as sa
 
 from nova_lightsnap.db import api
 from nova_lightsnap.db import models
-
-
-class Busy(Exception):
-    pass
+from nova_lightsnap import exception
 
 
 def _table():
@@ -29,11 +26,11 @@ def _table():
 
 
 def claim(instance_uuids, task, stale_after, context=None):
-    """Mark ``task`` running on every instance, or raise Busy."""
+    """Mark ``task`` running on every instance, or raise InstanceBusy."""
     table = _table()
     now = timeutils.utcnow()
     stale = now - datetime.timedelta(seconds=stale_after)
-    with api._writer(context) as session:
+    with api.writer(context) as session:
         for uuid in instance_uuids:
             result = session.execute(
                 table.update()
@@ -48,8 +45,7 @@ def claim(instance_uuids, task, stale_after, context=None):
             if result.rowcount != 1:
                 # Raising rolls back the claims already made in this
                 # transaction.
-                raise Busy('another operation is running on instance %s; '
-                           'wait for it to end and try again' % uuid)
+                raise exception.InstanceBusy(uuid=uuid)
 
 
 def touch_if_idle(instance_uuid, seen, context=None):
@@ -57,7 +53,7 @@ def touch_if_idle(instance_uuid, seen, context=None):
     ``updated_at``) and no task runs; whether it was. The UPDATE holds the
     row for the rest of the caller's transaction, so no claim slips in."""
     table = _table()
-    with api._writer(context) as session:
+    with api.writer(context) as session:
         result = session.execute(
             table.update()
             .where(table.c.instance_uuid == instance_uuid)
@@ -74,7 +70,7 @@ def heartbeat(instance_uuids, progress=None, context=None):
     values = {'task_heartbeat': now, 'updated_at': now}
     if progress is not None:
         values['task_progress'] = progress
-    with api._writer(context) as session:
+    with api.writer(context) as session:
         session.execute(
             table.update()
             .where(table.c.instance_uuid.in_(list(instance_uuids)))
@@ -92,7 +88,7 @@ def finish(instance_uuids, error=None, context=None):
     else:
         values = dict(task_state=models.TASK_ERROR, task_error=error,
                       task_heartbeat=None)
-    with api._writer(context) as session:
+    with api.writer(context) as session:
         session.execute(
             table.update()
             .where(table.c.instance_uuid.in_(list(instance_uuids)))

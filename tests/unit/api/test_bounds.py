@@ -7,7 +7,7 @@ import json
 
 import webob
 
-from nova_lightsnap.api import errors
+from nova_lightsnap.api import middleware
 from nova_lightsnap.engine import errors as engine_errors
 from nova_lightsnap.engine import names
 from tests.support import testcase
@@ -44,6 +44,7 @@ class BodySizeTest(BoundsTestCase):
 
     def send(self, req):
         req.headers['X-Project-Id'] = 'project-a'
+        req.headers['X-Roles'] = 'member'
         resp = req.get_response(self.app)
         return resp.status_int, resp.headers, resp.json_body
 
@@ -129,6 +130,7 @@ class EchoTest(BoundsTestCase):
         req = webob.Request.blank('/v1/instances/%s/snapshots'
                                   % base.UUID_A, method='POST')
         req.headers['X-Project-Id'] = 'project-a'
+        req.headers['X-Roles'] = 'member'
         req.body = b'{}'
         req.content_type = 'text/' + 't' * HUGE
         resp = req.get_response(self.app)
@@ -152,6 +154,6 @@ class ClipTest(testcase.TestCase):
         self.assertLess(len(str(exc)), SHORT)
 
     def test_error_bodies_are_capped(self):
-        body = errors.body(400, 'm' * HUGE)
-        self.assertEqual(errors.MAX_MESSAGE + 3,
+        body = middleware.error_body(400, 'm' * HUGE)
+        self.assertEqual(middleware.MAX_MESSAGE + 3,
                          len(body['error']['message']))

@@ -42,6 +42,27 @@ class PolicyTest(testcase.TestCase):
             self.assertFalse(self.allowed(rule, ['member']), rule)
             self.assertTrue(self.allowed(rule, ['admin']), rule)
 
+    def test_readers_only_look(self):
+        self.assertTrue(self.allowed('lightsnap:snapshots:list', ['reader']))
+        self.assertFalse(self.allowed('lightsnap:snapshots:create',
+                                      ['reader']))
+
+    def test_the_old_defaults_hold_until_the_new_are_enforced(self):
+        # Any role of the project, as before the personas.
+        self.assertFalse(self.allowed('lightsnap:snapshots:create', []))
+        conf = cfg.ConfigOpts()
+        conf([], default_config_files=[])
+        self.enforcer = policy.make_enforcer(conf)
+        conf.set_override('enforce_new_defaults', False, 'oslo_policy')
+        self.assertTrue(self.allowed('lightsnap:snapshots:create', []))
+        self.assertFalse(self.allowed('lightsnap:snapshots:create', [],
+                                      target='p2'))
+
+    def test_every_rule_is_project_scoped(self):
+        for rule in policies.list_rules():
+            if hasattr(rule, 'operations'):
+                self.assertEqual(['project'], rule.scope_types, rule.name)
+
     def test_every_rule_is_in_the_sample(self):
         with open(os.path.join(ETC, 'lightsnap-policy.yaml.sample')) as f:
             sample = f.read()

@@ -4,11 +4,11 @@ routing and request validation."""
 import fixtures
 import oslo_messaging as messaging
 
-from nova_lightsnap.api import util
-from nova_lightsnap.api import schemas
-from nova_lightsnap.api import errors
 from nova_lightsnap.api import lookup
+from nova_lightsnap.api import schemas
+from nova_lightsnap.api import util
 from nova_lightsnap.db import api as db_api
+from nova_lightsnap import exception
 from tests.support import testcase
 from tests.unit.api import base
 
@@ -123,7 +123,7 @@ class FakeRequest(object):
 class ValidationTest(testcase.TestCase):
 
     def bad(self, schema, raw, words):
-        exc = self.assertRaises(errors.BadRequest, util.extract_json,
+        exc = self.assertRaises(exception.Invalid, util.extract_json,
                                 FakeRequest(raw), schema)
         self.assertIn(words, exc.message)
 
@@ -146,7 +146,7 @@ class ValidationTest(testcase.TestCase):
 
     def test_not_json(self):
         self.bad(schemas.EMPTY, b'{', 'not valid JSON')
-        exc = self.assertRaises(errors.UnsupportedMediaType,
+        exc = self.assertRaises(exception.UnsupportedMediaType,
                                 util.extract_json,
                                 FakeRequest(b'a=b', 'text/plain'),
                                 schemas.EMPTY)
@@ -155,7 +155,7 @@ class ValidationTest(testcase.TestCase):
     def test_query_flag(self):
         class Req(object):
             GET = {'all_projects': 'maybe'}
-        self.assertRaises(errors.BadRequest, util.query_flag, Req(),
+        self.assertRaises(exception.Invalid, util.query_flag, Req(),
                           'all_projects')
         Req.GET = {'all_projects': 'True'}
         self.assertTrue(util.query_flag(Req(), 'all_projects'))

@@ -9,6 +9,7 @@ from oslo_utils import timeutils
 
 from nova_lightsnap.db import api as db_api
 from nova_lightsnap.db import tasks
+from nova_lightsnap import exception
 from tests.unit.api import base
 
 INSTANCE = {'uuid': base.UUID_A, 'enabled': True, 'store': False,
@@ -133,14 +134,14 @@ class ClaimTest(base.APIUnitTestCase):
 
     def test_one_task_at_a_time(self):
         tasks.claim([base.UUID_A], 'create', 60)
-        self.assertRaises(tasks.Busy, tasks.claim, [base.UUID_A], 'delete',
-                          60)
+        self.assertRaises(exception.InstanceBusy, tasks.claim,
+                          [base.UUID_A], 'delete', 60)
         tasks.finish([base.UUID_A])
         tasks.claim([base.UUID_A], 'delete', 60)
 
     def test_a_set_claims_all_or_none(self):
         tasks.claim([base.UUID_B], 'create', 60)
-        self.assertRaises(tasks.Busy, tasks.claim,
+        self.assertRaises(exception.InstanceBusy, tasks.claim,
                           [base.UUID_A, base.UUID_B], 'set-create', 60)
         # A was not left claimed by the failed set.
         self.assertIsNone(db_api.instance_get(base.UUID_A).task_state)
@@ -153,5 +154,6 @@ class ClaimTest(base.APIUnitTestCase):
                                                  row.task_error))
         tasks.claim([base.UUID_A], 'create', 60)
         # A worker that died: its heartbeat gets old.
-        self.assertRaises(tasks.Busy, tasks.claim, [base.UUID_A], 'x', 60)
+        self.assertRaises(exception.InstanceBusy, tasks.claim,
+                          [base.UUID_A], 'x', 60)
         tasks.claim([base.UUID_A], 'x', -1)

@@ -40,5 +40,6 @@ class WSGITest(testcase.TestCase):
         resp = webob.Request.blank('/').get_response(wsgi.application)
         self.assertEqual(200, resp.status_int)
         resp = webob.Request.blank('/v1/sets', headers={
-            'X-Project-Id': 'p'}).get_response(wsgi.application)
+            'X-Project-Id': 'p',
+            'X-Roles': 'reader'}).get_response(wsgi.application)
         self.assertEqual({'sets': []}, resp.json_body)

@@ -12,8 +12,8 @@ from wsgiref import simple_server
 from openstack_auth import utils as auth_utils
 from requests.packages.urllib3.connection import HTTPConnection
 
-from horizon_panel import exceptions as ls_exc
 from horizon_panel.api import lightsnap as api
+from nova_lightsnap.client import exceptions as client_exc
 from tests.unit.dashboard import base
 
 
@@ -151,22 +151,22 @@ class ApiTests(base.TestCase):
         self.answer('409 Conflict', {'error': {
             'code': 409, 'title': 'Conflict',
             'message': 'delete of s1 runs on the instance; wait for it.'}})
-        with self.assertRaises(ls_exc.Conflict) as ctx:
+        with self.assertRaises(client_exc.Conflict) as ctx:
             api.snapshot_create(self.request, base.UUID1, name='s2')
         self.assertEqual('delete of s1 runs on the instance; wait for it.',
                          str(ctx.exception))
         self.assertEqual(409, ctx.exception.code)
         self.answer('404 Not Found', {'error': {
             'code': 404, 'title': 'Not Found', 'message': 'No such snapshot'}})
-        self.assertRaises(ls_exc.NotFound, api.snapshot_get, self.request,
+        self.assertRaises(client_exc.NotFound, api.snapshot_get, self.request,
                           base.UUID1, 'gone')
         self.answer('502 Bad Gateway', b'proxy says no')
-        with self.assertRaises(ls_exc.ApiError) as ctx:
+        with self.assertRaises(client_exc.ClientError) as ctx:
             api.set_list(self.request)
         self.assertEqual((502, 'proxy says no'),
                          (ctx.exception.code, str(ctx.exception)))
 
-    def test_no_api_is_a_503_error(self):
+    def test_no_api_is_a_connection_failure(self):
         # A port that nobody serves: bind, read the number, close.
         sock_server = simple_server.make_server('127.0.0.1', 0,
                                                 self.recorder)
@@ -175,10 +175,11 @@ class ApiTests(base.TestCase):
         self.request.user.service_catalog[-1]['endpoints'] = [
             {'region': 'RegionOne', 'interface': 'public',
              'url': 'http://127.0.0.1:%d/v1/' % port}]
-        with self.assertRaises(ls_exc.ApiError) as ctx:
+        with self.assertRaises(client_exc.ConnectionFailed) as ctx:
             api.instance_list(self.request)
-        self.assertEqual(503, ctx.exception.code)
-        self.assertIn('does not answer', str(ctx.exception))
+        # The service's own 503 family: Horizon shows it as a message.
+        self.assertIsInstance(ctx.exception, client_exc.ClientError)
+        self.assertIn('cannot reach lightsnap-api', str(ctx.exception))
 
     def test_availability_follows_the_catalog(self):
         self.assertTrue(api.is_available(self.request))

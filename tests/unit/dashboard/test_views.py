@@ -15,9 +15,9 @@ from openstack_dashboard import api as os_api
 from openstack_dashboard.dashboards.project.instances import tabs as nova_tabs
 from openstack_dashboard.test import helpers
 
-from horizon_panel import exceptions as ls_exc
 from horizon_panel.api import lightsnap as api
 from horizon_panel.api import nova_names
+from nova_lightsnap.client import exceptions as client_exc
 from tests.unit.dashboard import base
 
 INDEX = reverse('horizon:project:lightsnap:index')
@@ -31,7 +31,7 @@ AJAX = {'HTTP_X_REQUESTED_WITH': 'XMLHttpRequest'}
 
 
 def conflict(message='Another operation runs on the instance; wait.'):
-    return ls_exc.Conflict(409, 'Conflict', message)
+    return client_exc.Conflict(message)
 
 
 class NoNames(object):
@@ -109,8 +109,8 @@ class IndexTests(base.TestCase):
 
     @helpers.create_mocks({api: ['instance_list']})
     def test_api_error_is_a_message_not_a_traceback(self):
-        self.mock_instance_list.side_effect = ls_exc.ApiError(
-            503, 'Service Unavailable', 'The compute host does not answer.')
+        self.mock_instance_list.side_effect = client_exc.ServiceUnavailable(
+            'The compute host does not answer.')
         with mock.patch.object(nova_names, 'server_names', return_value={}):
             res = self.client.get(INDEX)
         self.assertEqual(200, res.status_code)
@@ -325,8 +325,8 @@ class TakeSnapshotTests(NoNames, base.TestCase):
 
     @helpers.create_mocks({api: ['snapshot_create']})
     def test_api_error(self):
-        self.mock_snapshot_create.side_effect = ls_exc.ApiError(
-            400, 'Bad Request', 'quiesce=required: the guest agent does not '
+        self.mock_snapshot_create.side_effect = client_exc.BadRequest(
+            'quiesce=required: the guest agent does not '
             'answer.')
         res = self.client.post(TAKE, {'instance_id': base.UUID1,
                                       'name': 'x', 'quiesce': 'required'})
@@ -369,8 +369,8 @@ class DetailTests(NoNames, base.TestCase):
 
     @helpers.create_mocks({api: ['instance_get']})
     def test_unknown_instance_goes_back_with_a_message(self):
-        self.mock_instance_get.side_effect = ls_exc.NotFound(
-            404, 'Not Found', 'No instance %s in your project.' % base.UUID1)
+        self.mock_instance_get.side_effect = client_exc.NotFound(
+            'No instance %s in your project.' % base.UUID1)
         with mock.patch.object(api, 'snapshot_list', return_value=[]):
             res = self.client.get(DETAIL)
         self.assertRedirectsNoFollow(res, INDEX)
@@ -394,8 +394,8 @@ class DetailTests(NoNames, base.TestCase):
     @helpers.create_mocks({api: ['snapshot_get']})
     def test_row_update_of_a_deleted_snapshot_is_404(self):
         # Horizon's table script removes the row on 404.
-        self.mock_snapshot_get.side_effect = ls_exc.NotFound(
-            404, 'Not Found', 'No snapshot before-upgrade.')
+        self.mock_snapshot_get.side_effect = client_exc.NotFound(
+            'No snapshot before-upgrade.')
         res = self.client.get(DETAIL, {'action': 'row_update',
                                        'table': 'snapshots',
                                        'obj_id': 'before-upgrade'}, **AJAX)
@@ -437,8 +437,8 @@ class DetailTests(NoNames, base.TestCase):
 
     @helpers.create_mocks({api: ['snapshot_delete']})
     def test_delete_error(self):
-        self.mock_snapshot_delete.side_effect = ls_exc.NotFound(
-            404, 'Not Found', 'No snapshot before-upgrade.')
+        self.mock_snapshot_delete.side_effect = client_exc.NotFound(
+            'No snapshot before-upgrade.')
         res = self.post_action('delete', base.snapshot())
         self.assertEqual(['Unable to delete the snapshot. No snapshot '
                           'before-upgrade.'], self.messages_of(res, 'error'))
@@ -482,8 +482,8 @@ class DetailTests(NoNames, base.TestCase):
                                         'file': '/etc/passwd'})
         self.assertIn('file', res.context['form'].errors)
         self.mock_snapshot_export.assert_not_called()
-        self.mock_snapshot_export.side_effect = ls_exc.ApiError(
-            409, 'Conflict', 'backup.qcow2 exists in the export directory.')
+        self.mock_snapshot_export.side_effect = client_exc.Conflict(
+            'backup.qcow2 exists in the export directory.')
         res = self.client.post(EXPORT, {'instance_id': base.UUID1,
                                         'snapshot_name': 'before-upgrade',
                                         'file': 'backup.qcow2'})

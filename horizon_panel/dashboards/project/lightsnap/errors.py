@@ -4,12 +4,12 @@ import sys
 
 from horizon import exceptions
 
-from horizon_panel import exceptions as ls_exc
+from nova_lightsnap.client import exceptions as client_exc
 
 
 def handle(request, message, **kwargs):
     exc = sys.exc_info()[1]
-    if isinstance(exc, ls_exc.ApiError):
+    if isinstance(exc, client_exc.ClientError):
         message = '%s %%(exc)s' % str(message).replace('%', '%%')
         kwargs.setdefault('details', '')
     return exceptions.handle(request, message, **kwargs)

@@ -11,6 +11,14 @@ from horizon_panel.dashboards.project.lightsnap import errors
 DETAIL_URL = 'horizon:project:lightsnap:detail'
 
 
+def _rules(*names):
+    """``policy_rules`` of an action: the API's rules it needs (their
+    defaults: horizon_panel/conf/default_policies/lightsnap.yaml), checked
+    against the user's roles by Horizon before it offers the action or
+    takes it."""
+    return tuple(('lightsnap', 'lightsnap:' + name) for name in names)
+
+
 def _batch_call(request, message, call, *args, **kwargs):
     """Run an API call for a BatchAction; a failure carries the API's text.
 
@@ -36,10 +44,7 @@ class _FlagAction(tables.BatchAction):
     present = None
     past = None
     failure = None
-    # A flag that the API lets administrators of the cloud change only
-    # (its policy rule is admin_api, i.e. the admin role): nobody else is
-    # offered the action, nor may post it.
-    admin_only = False
+    policy_rules = _rules('instances:update')
 
     def action_present(self, count):
         return self.present
@@ -48,8 +53,6 @@ class _FlagAction(tables.BatchAction):
         return self.past
 
     def allowed(self, request, instance=None):
-        if self.admin_only and not request.user.is_superuser:
-            return False
         if instance is None:
             return True
         current = bool(getattr(instance, self.flag))
@@ -98,7 +101,8 @@ class DailyOffAction(_FlagAction):
 class StoreOnAction(_FlagAction):
     name = 'store_on'
     flag, value = 'store', True
-    admin_only = True
+    # The API lets administrators of the cloud alone change the store.
+    policy_rules = _rules('instances:update', 'instances:update:store')
     present = _('Store On')
     past = _('Turned the snapshot store on for')
     failure = _('Unable to turn the snapshot store on.')
@@ -107,13 +111,15 @@ class StoreOnAction(_FlagAction):
 class StoreOffAction(_FlagAction):
     name = 'store_off'
     flag, value = 'store', False
-    admin_only = True
+    # The API lets administrators of the cloud alone change the store.
+    policy_rules = _rules('instances:update', 'instances:update:store')
     present = _('Store Off')
     past = _('Turned the snapshot store off for')
     failure = _('Unable to turn the snapshot store off.')
 
 
 class TakeSnapshotAction(tables.LinkAction):
+    policy_rules = _rules('snapshots:create')
     name = 'take_snapshot'
     verbose_name = _('Take Snapshot')
     url = 'horizon:project:lightsnap:take_snapshot'
@@ -131,6 +137,7 @@ class TakeSnapshotAction(tables.LinkAction):
 
 
 class CommitAllAction(tables.BatchAction):
+    policy_rules = _rules('instances:commit_all')
     name = 'commit_all'
     action_type = 'danger'
     help_text = _('Every snapshot of the instance is dropped and its layers '
@@ -199,6 +206,7 @@ class InstancesTable(tables.DataTable):
 # ---------------------------------------------------------------- snapshots
 
 class ExportAction(tables.LinkAction):
+    policy_rules = _rules('snapshots:export')
     name = 'export'
     verbose_name = _('Export')
     url = 'horizon:project:lightsnap:export'
@@ -214,6 +222,7 @@ class ExportAction(tables.LinkAction):
 
 
 class RevertAction(tables.BatchAction):
+    policy_rules = _rules('snapshots:revert')
     name = 'revert'
     action_type = 'danger'
     help_text = _('The instance goes back to this snapshot; what was written '
@@ -239,6 +248,7 @@ class RevertAction(tables.BatchAction):
 
 
 class DeleteSnapshotAction(tables.DeleteAction):
+    policy_rules = _rules('snapshots:delete')
     help_text = _('The snapshot is gone for good; the other snapshots and '
                   'the instance stay as they are.')
 
@@ -298,6 +308,7 @@ class SnapshotsTable(tables.DataTable):
 # --------------------------------------------------------------------- sets
 
 class CreateSetAction(tables.LinkAction):
+    policy_rules = _rules('sets:create')
     name = 'create_set'
     verbose_name = _('Create Snapshot Set')
     url = 'horizon:project:lightsnap:create_set'
@@ -306,6 +317,7 @@ class CreateSetAction(tables.LinkAction):
 
 
 class RestoreSetAction(tables.BatchAction):
+    policy_rules = _rules('sets:restore')
     name = 'restore_set'
     action_type = 'danger'
     help_text = _('Every instance of the set goes back to the set\'s '
@@ -328,6 +340,8 @@ class RestoreSetAction(tables.BatchAction):
 
 
 class DeleteSetAction(tables.DeleteAction):
+    policy_rules = _rules('sets:delete')
+
     @staticmethod
     def action_present(count):
         return ngettext_lazy('Delete Set', 'Delete Sets', count)

@@ -1,0 +1,46 @@
+"""Calls to a compute host that a request waits for."""
+
+import oslo_messaging as messaging
+from oslo_log import log as logging
+
+from nova_lightsnap.engine import errors as engine_errors
+from nova_lightsnap import exception
+
+LOG = logging.getLogger(__name__)
+
+
+def call(svc, host, func, *args, **kwargs):
+    """``func(*args, **kwargs)``, a call of ``svc.client``; a message bus
+    or compute that does not answer is the caller's 503 (the engine's own
+    errors pass as they are)."""
+    try:
+        return func(*args, **kwargs)
+    except messaging.MessagingTimeout:
+        raise exception.ComputeTimeout(host=host,
+                                       timeout=svc.conf.api.rpc_timeout)
+    except messaging.MessagingException as exc:
+        raise exception.ComputeUnreachable(host=host, reason=exc)
+
+
+def state(svc, ctx, found):
+    """(the compute's view of ``found``, None) or (None, why it did not
+    answer). The short timeout of progress polls: a request must not wait
+    a minute per instance for a compute that is down."""
+    try:
+        return svc.progress_client.get_instance(
+            svc.rpc_context(ctx), found.host, found.uuid), None
+    except (messaging.MessagingException,
+            engine_errors.LightSnapError) as exc:
+        LOG.warning('instance %s: state not read from %s (%s)', found.uuid,
+                    found.host, exc)
+        return None, exc
+
+
+def unless_missing(call, missing):
+    """``call()``, or ``missing`` when the compute does not know the
+    thing: a record whose creation never reached the compute, so only the
+    record is left to delete."""
+    try:
+        return call()
+    except engine_errors.NotFound:
+        return missing

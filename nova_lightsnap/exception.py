@@ -1,0 +1,122 @@
+"""The errors of the lightsnap service, its database and its client.
+
+One family, in Nova's and placement's ``msg_fmt`` style: a class names
+what went wrong and the HTTP status it stands for (``code``); its message
+is ``msg_fmt % kwargs`` unless the raiser gives one whole. The API maps
+them to HTTP in one place (``nova_lightsnap.api.middleware.JSONErrors``),
+the client raises the same classes from the API's answers, and the panel
+shows their messages.
+
+Free of the engine, Nova and Django: the engine keeps its own errors
+(``nova_lightsnap.engine.errors``, what a compute raises over RPC); the
+API's middleware maps those too, beside these.
+"""
+
+from http import client as http_client
+
+from oslo_log import log as logging
+
+LOG = logging.getLogger(__name__)
+
+
+class LightSnapException(Exception):
+    """Base class: ``code`` is the HTTP status, ``message`` the text a
+    user reads (it says what to do)."""
+
+    msg_fmt = 'An unknown error occurred.'
+    code = 500
+
+    def __init__(self, message=None, **kwargs):
+        self.kwargs = kwargs
+        if not message:
+            try:
+                message = self.msg_fmt % kwargs
+            except (KeyError, TypeError):
+                # A wrong format must not hide the error it reports.
+                LOG.exception('cannot format %s with %s',
+                              type(self).__name__, kwargs)
+                message = self.msg_fmt
+        self.message = message
+        super().__init__(message)
+
+    @property
+    def title(self):
+        return http_client.responses.get(self.code, 'Error')
+
+    def __str__(self):
+        return self.message
+
+
+class Invalid(LightSnapException):
+    msg_fmt = 'The request is not valid.'
+    code = 400
+
+
+class NotAuthenticated(LightSnapException):
+    msg_fmt = 'The request is not authenticated.'
+    code = 401
+
+
+class Forbidden(LightSnapException):
+    msg_fmt = 'Not allowed.'
+    code = 403
+
+
+class PolicyNotAuthorized(Forbidden):
+    msg_fmt = 'policy does not allow %(action)s'
+
+
+class NotFound(LightSnapException):
+    msg_fmt = 'Not found.'
+    code = 404
+
+
+class MethodNotAllowed(LightSnapException):
+    code = 405
+
+    def __init__(self, message=None, allowed=(), **kwargs):
+        super().__init__(message, **kwargs)
+        self.allowed = allowed
+
+
+class Conflict(LightSnapException):
+    msg_fmt = 'The request conflicts with the state of the resource.'
+    code = 409
+
+
+class Duplicate(Conflict):
+    """A record of that name or id exists already."""
+
+
+class InstanceBusy(Conflict):
+    msg_fmt = ('another operation is running on instance %(uuid)s; wait for '
+               'it to end and try again')
+
+
+class RequestEntityTooLarge(LightSnapException):
+    msg_fmt = ('the request body is larger than %(limit)d bytes '
+               '([oslo_middleware] max_request_body_size)')
+    code = 413
+
+
+class UnsupportedMediaType(LightSnapException):
+    code = 415
+
+
+class ServiceUnavailable(LightSnapException):
+    msg_fmt = 'The service is unavailable; try again later.'
+    code = 503
+
+
+class ComputeTimeout(ServiceUnavailable):
+    msg_fmt = ('compute host %(host)s did not answer within %(timeout)d '
+               'seconds; nothing was changed here, retry once the compute '
+               'service runs')
+
+
+class ComputeUnreachable(ServiceUnavailable):
+    msg_fmt = 'compute host %(host)s could not be reached: %(reason)s'
+
+
+class NotConfigured(LightSnapException):
+    """A part of the service was used before it was set up."""
