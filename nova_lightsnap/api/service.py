@@ -10,8 +10,8 @@ from oslo_log import log as logging
 from nova_lightsnap.api import notifications
 from nova_lightsnap.api import policy
 from nova_lightsnap.api import servers
-from nova_lightsnap.compute import rpcapi as rpc_client
-from nova_lightsnap import rpc as rpc_transport
+from nova_lightsnap.compute import rpcapi
+from nova_lightsnap import rpc
 
 LOG = logging.getLogger(__name__)
 
@@ -29,14 +29,14 @@ class Service(object):
             # transport object.
             self.transport = messaging.get_rpc_transport(
                 conf, url=EMBEDDED_URL,
-                allowed_remote_exmods=rpc_transport.ALLOWED_EXMODS)
+                allowed_remote_exmods=rpc.ALLOWED_EXMODS)
         else:
-            self.transport = rpc_transport.get_transport(conf)
-        self.client = rpc_client.ComputeClient(
+            self.transport = rpc.get_transport(conf)
+        self.client = rpcapi.ComputeClient(
             self.transport, timeout=conf.api.rpc_timeout)
         # Progress polls must not hold the poller longer than a few
         # intervals when the compute is slow or gone.
-        self.progress_client = rpc_client.ComputeClient(
+        self.progress_client = rpcapi.ComputeClient(
             self.transport,
             timeout=max(1, min(conf.api.rpc_timeout,
                                math.ceil(conf.api.progress_interval * 3))))
@@ -46,15 +46,15 @@ class Service(object):
     def start(self):
         if not self.conf.api.embedded_compute:
             return
-        from nova_lightsnap.compute import endpoint as rpc_server
-        from nova_lightsnap.compute import manager as ops
+        from nova_lightsnap.compute import endpoint
+        from nova_lightsnap.compute import manager
         api = self.conf.api
-        backend = ops.local(uri=api.libvirt_uri, state_dir=api.state_dir,
+        backend = manager.local(uri=api.libvirt_uri, state_dir=api.state_dir,
                             export_dir=api.export_dir,
                             job_timeout=api.job_timeout,
                             job_bandwidth=api.merge_bandwidth)
-        self._server = rpc_server.get_server(self.transport,
-                                             api.compute_host, backend)
+        self._server = endpoint.get_server(self.transport,
+                                           api.compute_host, backend)
         self._server.start()
         LOG.info('embedded compute serving %s as host %s',
                  api.libvirt_uri, api.compute_host)
