@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from nova_lightsnap.db import api
 from nova_lightsnap.db import migration
 from nova_lightsnap.db import models
+from nova_lightsnap import exception
 from tests.functional.db import base
 
 FIRST = 'b2d1c0a3e5f1'
@@ -168,13 +169,13 @@ class MigrationTests(object):
         row = api.instance_get(UUID)
         self.assertIs(False, row.snapshot_committed)
         self.assertEqual((8, 8), (row.snapshot_index, row.root_index))
-        self.assertRaises(api.Duplicate, api.instance_create, UUID, 'p')
+        self.assertRaises(exception.Duplicate, api.instance_create, UUID, 'p')
 
         snapset = api.snapshot_set_create('nightly', 'project-a')
         api.snapshot_create(UUID, 'one', quiesced=True, set_id=snapset.id)
         api.snapshot_create(UUID, 'two', error='no space left')
-        self.assertRaises(api.Duplicate, api.snapshot_create, UUID, 'one')
-        self.assertRaises(api.NotFound, api.snapshot_create,
+        self.assertRaises(exception.Duplicate, api.snapshot_create, UUID, 'one')
+        self.assertRaises(exception.NotFound, api.snapshot_create,
                           '00000000-0000-0000-0000-000000000000', 'x')
         api.snapshot_update(UUID, 'one', state=models.AVAILABLE,
                             progress=100)
@@ -191,7 +192,7 @@ class MigrationTests(object):
         self.assertIsNone(api.snapshot_get(UUID, 'one').set_id)
         api.instance_delete(UUID)
         self.assertEqual([], api.snapshot_list(UUID))
-        self.assertRaises(api.NotFound, api.instance_get, UUID)
+        self.assertRaises(exception.NotFound, api.instance_get, UUID)
 
 
 class TestSQLite(MigrationTests, base.SQLiteMixin, base.DBTestCase):
