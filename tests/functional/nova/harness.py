@@ -15,6 +15,7 @@
 from importlib import metadata as importlib_metadata
 import warnings
 
+from oslo_policy import opts as policy_opts
 from sqlalchemy import exc as sqla_exc
 
 import nova.conf
@@ -30,6 +31,16 @@ class LightSnapServersTestBase(base.ServersTestBase):
     """In-process nova-api, conductor, scheduler, placement and computes
     whose ``compute_driver`` is set as nova.conf sets it, so that Nova's own
     loader goes through the shim package nova.virt.lightsnap."""
+
+    def setUp(self):
+        # Placement's fixture changes the defaults of oslo.policy's options,
+        # which every configuration in the process shares, and leaves them:
+        # later tests in this process (the API's policy, Horizon's) would
+        # run on the old policy defaults.
+        saved = {opt: opt.default for opt in policy_opts._options}
+        self.addCleanup(lambda: [setattr(opt, 'default', default)
+                                 for opt, default in saved.items()])
+        super().setUp()
 
     def _setup_services(self):
         # pip installs Nova's api-paste.ini under <prefix>/etc/nova, which
