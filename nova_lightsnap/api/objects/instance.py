@@ -112,6 +112,19 @@ def require_host(found):
                                  % found.uuid)
 
 
+def confirmed(svc, ctx, found, row):
+    """``row``, or when it says light snapshots are off, reread with the
+    full timeout: a refusal must not rest on a record whose short read
+    timed out (a first sight or a refresh while the compute was busy)."""
+    if row.light_snapshot_enable or not found.host:
+        return row
+    data = compute.call(svc, found.host, svc.client.get_instance,
+                        svc.rpc_context(ctx), found.host, found.uuid)
+    # Not applied when an operation ran meanwhile: its outcome is newer.
+    sync.apply_unless_changed(found.uuid, data, row.updated_at)
+    return db_api.instance_get(found.uuid)
+
+
 def require_enabled(row):
     if not row.light_snapshot_enable:
         raise exception.Conflict(
@@ -145,7 +158,7 @@ def commit_all(svc, ctx, found, row):
     """Start folding every snapshot back into the root disk; the
     instance's task shows the outcome."""
     require_host(found)
-    require_enabled(row)
+    require_enabled(confirmed(svc, ctx, found, row))
     uuid = found.uuid
     claim(svc, [uuid], 'commit-all')
     rpc_ctxt = svc.rpc_context(ctx)

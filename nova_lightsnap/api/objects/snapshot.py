@@ -105,7 +105,7 @@ def create(svc, ctx, found, row, name=None, quiesce='auto'):
     """Start taking a snapshot; its row, in state creating."""
     if name is not None:
         check_name(name)
-    require_ready(found, row)
+    require_ready(svc, ctx, found, row)
     uuid = found.uuid
     if name is None:
         name = _default_name(uuid)
@@ -129,9 +129,10 @@ def create(svc, ctx, found, row, name=None, quiesce='auto'):
     return started
 
 
-def require_ready(found, row):
+def require_ready(svc, ctx, found, row):
     instance_obj.require_host(found)
-    instance_obj.require_enabled(row)
+    instance_obj.require_enabled(instance_obj.confirmed(svc, ctx, found,
+                                                        row))
 
 
 def _start(svc, ctx, found, row, name, op, state, call, apply):
@@ -140,7 +141,7 @@ def _start(svc, ctx, found, row, name, op, state, call, apply):
     uuid = found.uuid
     check_name(name)
     get(uuid, name)
-    require_ready(found, row)
+    require_ready(svc, ctx, found, row)
     dbctx = db_api.RequestContext()
     try:
         with db_api.writer(dbctx):

@@ -76,7 +76,7 @@ def create(svc, ctx, name, instances, quiesce='auto'):
     """Start taking set ``name`` of ``instances`` ([(found, row)], in the
     order asked, the caller's to see); the set as it starts."""
     for found, row in instances:
-        snapshot_obj.require_ready(found, row)
+        snapshot_obj.require_ready(svc, ctx, found, row)
     hosts = sorted({found.host for found, row in instances})
     if len(hosts) > 1:
         raise exception.Invalid('the instances of a set must run on one '

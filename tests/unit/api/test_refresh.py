@@ -14,6 +14,8 @@
 light snapshots without the API (a resize commits them), and an opt-in at
 boot reaches the compute first."""
 
+import time
+
 import oslo_messaging as messaging
 
 from nova_lightsnap.api import servers
@@ -40,12 +42,17 @@ class Compute(object):
                                        snapshot('s2')], 'job': None}
         self.reads = 0
         self.down = False
+        self.timeouts = 0  # reads that time out before it answers again
 
     def get_instance(self, ctxt, host, uuid):
         self.reads += 1
-        if self.down:
+        if self.down or self.timeouts:
+            self.timeouts = max(0, self.timeouts - 1)
             raise messaging.MessagingTimeout('no answer')
         return dict(self.instance)
+
+    def create_snapshot(self, ctxt, host, uuid, name, quiesce, timeout):
+        return snapshot(name)
 
 
 class RefreshTest(base.APIUnitTestCase):
@@ -79,6 +86,29 @@ class RefreshTest(base.APIUnitTestCase):
         self.client.down = False
         status, _, body = self.request('GET', '/v1/instances/' + base.UUID_A)
         self.assertTrue(body['instance']['enabled'])
+
+    def test_no_refusal_on_a_read_that_timed_out(self):
+        # The first sight's short read times out on a busy compute: the
+        # record says "not enabled", the compute says enabled.
+        self.client.timeouts = 1
+        status, _, body = self.request(
+            'POST', '/v1/instances/%s/snapshots' % base.UUID_A,
+            {'name': 's3'})
+        self.assertEqual(202, status, body)
+        self.assertTrue(db_api.instance_get(base.UUID_A).light_snapshot_enable)
+        # The create's worker ends before the database goes.
+        for _ in range(100):
+            if db_api.instance_get(base.UUID_A).task_state != 'running':
+                break
+            time.sleep(0.1)
+
+    def test_a_disabled_instance_is_refused_after_a_full_read(self):
+        self.client.instance['enabled'] = False
+        status, _, body = self.request(
+            'POST', '/v1/instances/%s/snapshots' % base.UUID_A,
+            {'name': 's3'})
+        self.assertEqual(409, status, body)
+        self.assertIn('not enabled', body['error']['message'])
 
     def test_a_running_operation_is_not_asked_nor_overwritten(self):
         self.snapshots()
