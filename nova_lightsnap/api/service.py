@@ -48,10 +48,10 @@ class Service(object):
             self.transport, timeout=conf.api.rpc_timeout)
         # Progress polls must not hold the poller longer than a few
         # intervals when the compute is slow or gone.
+        self.short_timeout = max(1, min(
+            conf.api.rpc_timeout, math.ceil(conf.api.progress_interval * 3)))
         self.progress_client = rpcapi.ComputeClient(
-            self.transport,
-            timeout=max(1, min(conf.api.rpc_timeout,
-                               math.ceil(conf.api.progress_interval * 3))))
+            self.transport, timeout=self.short_timeout)
         self.notifier = notifications.make_notifier(conf)
         self._server = None
 

@@ -14,6 +14,8 @@
 compute on first sight, refreshed per request, and the operations on the
 instance as a whole (flags, daily schedule, commit-all)."""
 
+import time
+
 from nova_lightsnap.api import notifications
 from nova_lightsnap.api.objects import compute
 from nova_lightsnap.api import sync
@@ -55,6 +57,19 @@ def _first_sight(svc, ctx, found):
         tasks.finish([found.uuid])
 
 
+def _after_first_sight(svc, row):
+    """``row`` once the first sight that another request runs on it has
+    ended: a listing beside it (the daily scheduler lists every project)
+    must not show the empty record it reads into. Bounded by that read's
+    own timeout; the row as it is after that."""
+    deadline = time.monotonic() + svc.short_timeout + 1
+    while (row.task == 'sync' and row.task_state == models.TASK_RUNNING and
+           time.monotonic() < deadline):
+        time.sleep(0.1)
+        row = db_api.instance_get(row.instance_uuid)
+    return row
+
+
 def _unread(row, found):
     """The compute never answered for this record: first seen before it
     had a host (still building), or the first sight's call failed."""
@@ -80,6 +95,7 @@ def record(svc, ctx, found):
                 _first_sight(svc, ctx, found)
                 return db_api.instance_get(found.uuid), True
         return db_api.instance_get(found.uuid), False
+    row = _after_first_sight(svc, row)
     unread = _unread(row, found)
     if (row.project_id, row.host) != (found.project_id, found.host):
         row = db_api.instance_update(found.uuid, project_id=found.project_id,

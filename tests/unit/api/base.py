@@ -53,6 +53,7 @@ class FakeService(object):
         self.source = source
         self.client = client
         self.progress_client = client
+        self.short_timeout = 3
         self.enforcer = policy.make_enforcer(conf)
         self.notifier = None
 

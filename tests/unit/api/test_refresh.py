@@ -14,6 +14,7 @@
 light snapshots without the API (a resize commits them), and an opt-in at
 boot reaches the compute first."""
 
+import threading
 import time
 
 import oslo_messaging as messaging
@@ -43,9 +44,12 @@ class Compute(object):
         self.reads = 0
         self.down = False
         self.timeouts = 0  # reads that time out before it answers again
+        self.gate = None  # an Event the reads wait for when set
 
     def get_instance(self, ctxt, host, uuid):
         self.reads += 1
+        if self.gate is not None:
+            self.gate.wait(30)
         if self.down or self.timeouts:
             self.timeouts = max(0, self.timeouts - 1)
             raise messaging.MessagingTimeout('no answer')
@@ -160,6 +164,21 @@ class FirstSightTest(base.APIUnitTestCase):
         reads = self.client.reads
         self.assertEqual({base.UUID_A: True}, self.listed())
         self.assertEqual(reads, self.client.reads)  # read once is enough
+
+    def test_a_listing_beside_a_first_sight_waits_for_its_answer(self):
+        # Another request (the daily scheduler's listing) reads the
+        # compute for the first time; the compute is slow to answer.
+        self.client.gate = threading.Event()
+        first = threading.Thread(target=self.listed)
+        first.start()
+        self.addCleanup(first.join)
+        for _ in range(100):
+            if self.client.reads:
+                break
+            time.sleep(0.05)
+        threading.Timer(0.5, self.client.gate.set).start()
+        self.assertEqual({base.UUID_A: True}, self.listed())
+        self.assertEqual(1, self.client.reads)  # its answer, not a new read
 
     def test_an_instance_first_seen_without_a_host_is_read_once_it_has_one(
             self):
