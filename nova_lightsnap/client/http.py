@@ -99,6 +99,19 @@ class Http:
             raise exceptions.ConnectionFailed(
                 'no lightsnap endpoint in the service catalog (%s); give '
                 'one with --os-lightsnap-endpoint' % exc)
+        except ks_exc.Unauthorized as exc:
+            # keystone refused the credentials before any request was made.
+            raise exceptions.Unauthorized(
+                'keystone refused the credentials: %s; check the '
+                'OS_* settings or clouds.yaml' % exc)
+        except ks_exc.ClientException as exc:
+            # Anything else keystoneauth raises while getting a token or
+            # the catalog (keystone down or answering 5xx): a client error
+            # like the API's own, so that a long-running caller (the daily
+            # scheduler) logs it and tries again instead of dying.
+            raise exceptions.ConnectionFailed(
+                'cannot authenticate with keystone: %s: %s'
+                % (type(exc).__name__, exc))
         request_id = resp.headers.get('X-OpenStack-Request-Id')
         try:
             data = resp.json() if resp.content else None

@@ -12,6 +12,7 @@
 
 """The client on the API's wire format (through the in-memory double)."""
 
+from keystoneauth1 import exceptions as ks_exc
 from keystoneauth1 import session as ks_session
 
 from nova_lightsnap import client as client_mod
@@ -106,6 +107,28 @@ class ClientTest(testcase.TestCase):
                                 v1.Client(adapter).list_instances)
         self.assertIn('cannot reach lightsnap-api', str(exc))
         self.assertIsNone(exc.status)
+
+    def test_keystone_errors_are_client_errors(self):
+        class Refusing(object):
+            def __init__(self, exc):
+                self.exc = exc
+
+            def request(self, *args, **kwargs):
+                raise self.exc
+
+        exc = self.assertRaises(
+            client_mod.Unauthorized, v1.Client(Refusing(
+                ks_exc.Unauthorized('The request you have made requires '
+                                    'authentication.'))).list_instances)
+        self.assertIn('keystone refused the credentials', str(exc))
+        self.assertEqual(401, exc.status)
+        # keystone itself failing: the daily scheduler logs and retries.
+        exc = self.assertRaises(
+            client_mod.ConnectionFailed, v1.Client(Refusing(
+                ks_exc.InternalServerError('keystone broke')))
+            .list_instances)
+        self.assertIn('cannot authenticate with keystone: '
+                      'InternalServerError', str(exc))
 
     def test_noauth_needs_endpoint_and_project(self):
         self.assertRaises(ValueError, http_mod.noauth_adapter, None, 'p')
