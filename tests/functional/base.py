@@ -56,6 +56,7 @@ class EngineTestCase(testcase.TestCase):
     disks = {'vda': 'file', 'vdb': 'file'}
     covered = None  # the disks the snapshots cover; None: all
     running = True
+    disk_size = domains.DISK_SIZE
     timeout_seconds = 600
 
     def setUp(self):
@@ -67,7 +68,8 @@ class EngineTestCase(testcase.TestCase):
         self._pattern = 0
 
     def domain_fixture(self):
-        return domains.TestDomain(self.disks, self.running)
+        return domains.TestDomain(self.disks, self.running,
+                                  disk_size=self.disk_size)
 
     def make_host(self):
         host = host_mod.Host(domains.URI, state_dir=self.vm.state_dir,

@@ -44,11 +44,14 @@ USER, PASSWORD = 'demo', 'e2e-secret'
 # ms: one operation on a TCG domain, or a page of a Horizon that compiles
 # its stylesheets on first use, on a machine busy with the rest of the suite
 UI_TIMEOUT = 120000
-MERGE_MIB = 8
+# A merge of that many MiB at 1 MiB/s: an 8 MiB one had ended before a busy
+# machine's browser had the page that the delete redirects to.
+MERGE_MIB = 16
 
 
 class DashboardEndToEndTest(base.EngineTestCase):
     disks = {'vda': 'file'}
+    disk_size = 2 * MERGE_MIB * 1024 * 1024  # fill_around writes it twice
 
     def setUp(self):
         super().setUp()

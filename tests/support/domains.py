@@ -158,7 +158,8 @@ class TestDomain(fixtures.Fixture):
 
     def __init__(self, disks=None, running=True, agent_channel=False,
                  os_xml=NO_OS, memory=64, persistent=True, serials=None,
-                 nova_layout=False, instance_files=None, extra_xml=''):
+                 nova_layout=False, instance_files=None, extra_xml='',
+                 disk_size=DISK_SIZE):
         """``nova_layout``: the root disk ``vda`` laid out as Nova's qcow2
         image backend does, ``<dir>/instances/<uuid>/disk`` backed by a raw
         image in ``<dir>/instances/_base`` (absolute backing name), and the
@@ -167,6 +168,7 @@ class TestDomain(fixtures.Fixture):
         ``<devices>`` as it is, with ``{dir}`` replaced by the test's
         directory."""
         super().__init__()
+        self.disk_size = disk_size
         self.nova_layout = nova_layout
         self.instance_files = instance_files or {}
         self.extra_xml = extra_xml
@@ -213,7 +215,7 @@ class TestDomain(fixtures.Fixture):
         if self.nova_layout and target in self.instance_files:
             os.makedirs(instance_dir, mode=0o755, exist_ok=True)
             path = os.path.join(instance_dir, self.instance_files[target])
-            qemu_img('create', '-q', '-f', 'qcow2', path, DISK_SIZE)
+            qemu_img('create', '-q', '-f', 'qcow2', path, self.disk_size)
             os.chmod(path, 0o666)
             return chain.ImageRef('file', path)
         if self.nova_layout and target == 'vda':
@@ -221,7 +223,7 @@ class TestDomain(fixtures.Fixture):
             path = os.path.join(self.instances_path, self.uuid, 'disk')
             for directory in (os.path.dirname(base), os.path.dirname(path)):
                 os.makedirs(directory, mode=0o755, exist_ok=True)
-            qemu_img('create', '-q', '-f', 'raw', base, DISK_SIZE)
+            qemu_img('create', '-q', '-f', 'raw', base, self.disk_size)
             qemu_img('create', '-q', '-f', 'qcow2', '-b', base, '-F', 'raw',
                      path)
             os.chmod(base, 0o644)
@@ -229,11 +231,11 @@ class TestDomain(fixtures.Fixture):
             return chain.ImageRef('file', path)
         if kind == 'file':
             path = os.path.join(self.dir, fname)
-            qemu_img('create', '-q', '-f', 'qcow2', path, DISK_SIZE)
+            qemu_img('create', '-q', '-f', 'qcow2', path, self.disk_size)
             os.chmod(path, 0o666)
             return chain.ImageRef('file', path)
         local = os.path.join(self.dir, fname)
-        qemu_img('create', '-q', '-f', 'qcow2', local, DISK_SIZE)
+        qemu_img('create', '-q', '-f', 'qcow2', local, self.disk_size)
         from nova_lightsnap.engine import gfapi
         vol = gluster_volume()
         vol.copy_in(local, '/' + fname, mode=0o666, uid=64055, gid=64055,
