@@ -97,7 +97,7 @@ class BenchDomain:
         if kind == 'file':
             ref = ImageRef('file', local)
         else:
-            from nova_lightsnap.engine import gfapi
+            from nova_lightsnap.gluster import gfapi
             vol = domains.gluster_volume()
             vol.copy_in(local, '/' + os.path.basename(local), mode=0o666,
                         uid=64055, gid=64055,

@@ -16,7 +16,7 @@ how much of them is libgfapi's connection set-up and teardown."""
 import subprocess
 
 from bench import common
-from nova_lightsnap.engine import gfapi
+from nova_lightsnap.gluster import gfapi
 from nova_lightsnap.engine import images
 from nova_lightsnap.engine import merge
 from tests.support import domains

@@ -104,7 +104,7 @@ def _clear_errors(verb):
                 return func(ref, *args, **kwargs)
             except OSError as exc:
                 if ref.kind == 'gluster' and exc.errno in _CONNECTION_ERRORS:
-                    from nova_lightsnap.engine import gfapi
+                    from nova_lightsnap.gluster import gfapi
                     gfapi.forget_cached(ref.host, ref.volume, ref.port)
                 where = ('the gluster volume %s on %s' % (ref.volume,
                                                          ref.host)
@@ -117,7 +117,7 @@ def _clear_errors(verb):
 
 
 def _gluster_volume(ref):
-    from nova_lightsnap.engine import gfapi
+    from nova_lightsnap.gluster import gfapi
     return gfapi.connect_cached(ref.host, ref.volume, ref.port)
 
 
@@ -174,7 +174,7 @@ def create_overlay(ref, backing, backing_format, capacity):
         qemu_img('create', '-q', '-f', 'qcow2', '-F', backing_format,
                  '-b', backing, '-u', staging, capacity)
         if ref.kind == 'gluster':
-            from nova_lightsnap.engine import gfapi
+            from nova_lightsnap.gluster import gfapi
             # QEMU's gluster driver fails on images whose size is not a
             # multiple of 512 ("Could not read L1 table").
             _gluster_volume(ref).copy_in(staging, _volume_path(ref),

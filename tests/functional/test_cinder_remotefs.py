@@ -27,7 +27,7 @@ import tempfile
 import uuid
 
 from nova_lightsnap.engine import errors
-from nova_lightsnap.engine import gfapi
+from nova_lightsnap.gluster import gfapi
 from nova_lightsnap.engine import volume_snapshots
 from tests.functional import base
 from tests.support import domains

@@ -10,7 +10,7 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""Functional tests of nova_lightsnap.engine.gfapi against a real volume.
+"""Functional tests of nova_lightsnap.gluster.gfapi against a real volume.
 
 Needs root, glusterfs-server and libgfapi0; runs tools/gluster-up first
 (which starts glusterd on 127.0.0.2 and the one-brick volume ``lightsnap``).
@@ -30,7 +30,7 @@ import threading
 import time
 import uuid
 
-from nova_lightsnap.engine import gfapi
+from nova_lightsnap.gluster import gfapi
 
 from tests.support import testcase
 

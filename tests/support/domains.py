@@ -91,7 +91,7 @@ def qemu_img(*args):
 
 
 def gluster_volume():
-    from nova_lightsnap.engine import gfapi
+    from nova_lightsnap.gluster import gfapi
     return gfapi.connect_cached(GLUSTER_HOST, GLUSTER_VOLUME)
 
 
@@ -236,7 +236,7 @@ class TestDomain(fixtures.Fixture):
             return chain.ImageRef('file', path)
         local = os.path.join(self.dir, fname)
         qemu_img('create', '-q', '-f', 'qcow2', local, self.disk_size)
-        from nova_lightsnap.engine import gfapi
+        from nova_lightsnap.gluster import gfapi
         vol = gluster_volume()
         vol.copy_in(local, '/' + fname, mode=0o666, uid=64055, gid=64055,
                     pad_to=gfapi.QEMU_GLUSTER_ALIGN)
