@@ -30,12 +30,12 @@ DEFAULT_CONFIG = '/etc/lightsnap/lightsnap.conf'
 def init_application(config_file=None):
     from nova_lightsnap.api import config
     from nova_lightsnap.api import deploy
-    from nova_lightsnap.cmd import api as cmd_api
     from nova_lightsnap.db import api as db_api
+    from nova_lightsnap.db import migration
     config_file = config_file or os.environ.get('LIGHTSNAP_API_CONFIG',
                                                 DEFAULT_CONFIG)
     conf = config.load([], default_config_files=[config_file])
-    cmd_api.check_schema(conf)
+    migration.check_schema(conf)
     db_api.configure(conf)
     return deploy.loadapp(conf)[0]
 

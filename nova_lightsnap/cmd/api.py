@@ -40,16 +40,6 @@ from nova_lightsnap.db import migration
 LOG = logging.getLogger(__name__)
 
 
-def check_schema(conf):
-    current = migration.version(conf)
-    if current != migration.head():
-        raise SystemExit(
-            'lightsnap-api: the database %s is at revision %s, this code '
-            'needs %s: run "lightsnap-manage --config-file FILE db sync"'
-            % (conf.database.connection, current or 'base',
-               migration.head()))
-
-
 def main(argv=None):
     try:
         conf = config.load(sys.argv[1:] if argv is None else argv)
@@ -63,7 +53,7 @@ def main(argv=None):
         LOG.error('%s', refused)
         print(refused, file=sys.stderr)
         return 2
-    check_schema(conf)
+    migration.check_schema(conf)
     db_api.configure(conf)
     application, service = deploy.loadapp(conf)
     server = http_server.make_server(conf, application)

@@ -117,3 +117,14 @@ def head():
     """The newest revision that this code knows."""
     return alembic_script.ScriptDirectory.from_config(
         alembic_cfg()).get_current_head()
+
+
+def check_schema(conf):
+    """Refuse to serve (SystemExit) a database that is not at the newest
+    revision: lightsnap-api's console script and its WSGI entry point."""
+    current = version(conf)
+    if current != head():
+        raise SystemExit(
+            'lightsnap-api: the database %s is at revision %s, this code '
+            'needs %s: run "lightsnap-manage --config-file FILE db sync"'
+            % (conf.database.connection, current or 'base', head()))

@@ -81,7 +81,7 @@ class StartTest(testcase.TestCase):
         def started(conf):
             raise Started()
         self.useFixture(fixtures.MonkeyPatch(
-            'nova_lightsnap.cmd.api.check_schema', started))
+            'nova_lightsnap.db.migration.check_schema', started))
         self.stderr = io.StringIO()
         self.useFixture(fixtures.MonkeyPatch('sys.stderr', self.stderr))
 
