@@ -19,9 +19,13 @@ them to HTTP in one place (``nova_lightsnap.api.middleware.JSONErrors``),
 the client raises the same classes from the API's answers, and the panel
 shows their messages.
 
-Free of the engine, Nova and Django: the engine keeps its own errors
-(``nova_lightsnap.engine.errors``, what a compute raises over RPC); the
-API's middleware maps those too, beside these.
+The engine's errors are members too (``EngineError`` and below, which
+the engine knows by its own names in ``nova_lightsnap.engine.errors``): a
+compute raises them over RPC, the API rebuilds them as their classes
+(``nova_lightsnap.rpc.ALLOWED_EXMODS``) and maps them by ``code`` like the
+others; the ``lightsnap`` command exits with their ``exit_code``.
+
+Free of the engine, Nova and Django.
 """
 
 from http import client as http_client
@@ -132,3 +136,64 @@ class ComputeUnreachable(ServiceUnavailable):
 
 class NotConfigured(LightSnapException):
     """A part of the service was used before it was set up."""
+
+
+# The engine's errors: what a light-snapshot operation on a domain raises,
+# on a compute host (over RPC to the API) or in the lightsnap command. Each
+# message says what to do about it. They stay apart from the service's own
+# classes above (an EngineNotFound is not a NotFound) so that the API can
+# tell a compute's answer from its own refusals.
+
+class EngineError(LightSnapException):
+    """Base class of the engine's errors; the lightsnap command prints the
+    message and exits with ``exit_code``."""
+
+    msg_fmt = 'The light-snapshot operation failed.'
+    exit_code = 1
+
+
+class InvalidInput(EngineError):
+    code = 400
+    exit_code = 2
+
+
+class EngineNotFound(EngineError):
+    code = 404
+    exit_code = 3
+
+
+class Busy(EngineError):
+    code = 409
+    exit_code = 4
+
+
+class Unsupported(EngineError):
+    code = 400
+    exit_code = 5
+
+
+class QuiesceFailed(EngineError):
+    pass
+
+
+class BlockJobFailed(EngineError):
+    """``unchanged``: the disk was seen as it was before the job (a
+    journal of the job can go); otherwise how it ended is not known."""
+
+    def __init__(self, message=None, unchanged=True):
+        super().__init__(message)
+        self.unchanged = unchanged
+
+
+class ChainMismatch(EngineError):
+    """The disks are not where the metadata says; nothing is touched."""
+
+    code = 409
+
+
+class InvalidState(EngineError):
+    """The domain is in a state that forbids the operation (suspended,
+    rescued, light snapshots not enabled); the message says what to do."""
+
+    code = 409
+    exit_code = 4

@@ -20,12 +20,15 @@ import importlib
 
 import oslo_messaging as messaging
 
-from nova_lightsnap.engine import errors
+from nova_lightsnap import exception
 
 # Exceptions of these modules are rebuilt as their own classes on the
 # calling side; any other exception of a compute arrives as
-# oslo_messaging.RemoteError (never imported by name from the wire).
-ALLOWED_EXMODS = [errors.__name__]
+# oslo_messaging.RemoteError (never imported by name from the wire). The
+# engine's errors are members of nova_lightsnap.exception; computes of
+# before that move send them under the engine's module, whose names are
+# the same classes: an API upgraded first still understands them.
+ALLOWED_EXMODS = [exception.__name__, 'nova_lightsnap.engine.errors']
 
 # oslo.messaging (18.x) registers these groups on the global cfg.CONF only,
 # but its RPC client and server read them from the transport's own

@@ -32,8 +32,8 @@ from waitress import server as waitress_server
 from waitress import task as waitress_task
 
 from nova_lightsnap.api import middleware
-from nova_lightsnap.engine import names
 from nova_lightsnap import exception
+from nova_lightsnap import names
 
 
 class _JSONErrorTask(waitress_task.ErrorTask):

@@ -26,8 +26,8 @@ from nova_lightsnap.api import policy
 from nova_lightsnap.api import servers
 from nova_lightsnap.api import util
 from nova_lightsnap.db import api as db_api
-from nova_lightsnap.engine import names
 from nova_lightsnap import exception
+from nova_lightsnap import names
 
 _UUID = re.compile('^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-'
                    '[0-9a-f]{12}$')

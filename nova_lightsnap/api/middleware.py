@@ -23,23 +23,10 @@ import webob
 import webob.dec
 
 from nova_lightsnap.api import util
-from nova_lightsnap.engine import errors as engine_errors
 from nova_lightsnap import exception
 
 LOG = logging.getLogger(__name__)
 
-
-# The engine's errors, as a compute raises them over RPC: the one place
-# they become HTTP statuses (any other engine error is a 500 with its
-# message, which says what to do).
-ENGINE_STATUS = (
-    (engine_errors.InvalidInput, 400),
-    (engine_errors.Unsupported, 400),
-    (engine_errors.NotFound, 404),
-    (engine_errors.Busy, 409),
-    (engine_errors.InvalidState, 409),
-    (engine_errors.ChainMismatch, 409),
-)
 
 # The longest message an error body carries. Messages show only a short
 # prefix of a client's values; this is the net under any that does not.
@@ -55,14 +42,12 @@ def error_body(code, message):
 
 
 def status_of(exc):
-    """(HTTP status, message) of an expected error, or None."""
+    """(HTTP status, message) of an expected error, or None: the service's
+    own and the engine's, as a compute raised them over RPC (any engine
+    error without a status of its own is a 500 with its message, which
+    says what to do)."""
     if isinstance(exc, exception.LightSnapException):
         return exc.code, exc.message
-    if isinstance(exc, engine_errors.LightSnapError):
-        for cls, code in ENGINE_STATUS:
-            if isinstance(exc, cls):
-                return code, str(exc)
-        return 500, str(exc)
     return None
 
 

@@ -20,8 +20,8 @@ from nova_lightsnap.api.handlers import instance
 from nova_lightsnap.api.handlers import root
 from nova_lightsnap.api.handlers import snapshot
 from nova_lightsnap.api.handlers import snapshot_set
-from nova_lightsnap.engine import names
 from nova_lightsnap import exception
+from nova_lightsnap import names
 
 _INSTANCE = '/v1/instances/{uuid}'
 _SNAPSHOT = _INSTANCE + '/snapshots/{name}'

@@ -12,9 +12,9 @@
 
 """JSON schemas of the request bodies. Unknown fields are refused
 (``additionalProperties: false``); names are checked further by
-nova_lightsnap.engine.names."""
+nova_lightsnap.names."""
 
-from nova_lightsnap.engine import names
+from nova_lightsnap import names
 
 NAME = {'type': 'string', 'minLength': 1, 'maxLength': names.MAX_NAME}
 QUIESCE = {'type': 'string', 'enum': ['auto', 'required', 'off']}

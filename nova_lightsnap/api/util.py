@@ -17,8 +17,8 @@ import json
 import jsonschema
 import webob
 
-from nova_lightsnap.engine import names
 from nova_lightsnap import exception
+from nova_lightsnap import names
 
 
 def json_response(status, body, headers=None):

@@ -31,7 +31,7 @@ from oslo_log import log as logging
 from nova_lightsnap.api import sync
 from nova_lightsnap.db import api as db_api
 from nova_lightsnap.db import tasks
-from nova_lightsnap.engine import errors as engine_errors
+from nova_lightsnap import exception
 
 LOG = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ def timeout_message(host, seconds):
 def error_message(exc, host, timeout):
     if isinstance(exc, messaging.MessagingTimeout):
         return timeout_message(host, timeout)
-    if isinstance(exc, engine_errors.LightSnapError):
+    if isinstance(exc, exception.EngineError):
         return str(exc)
     if isinstance(exc, messaging.MessagingException):
         return ('compute host %s could not be reached (%s); retry the '
@@ -115,7 +115,7 @@ class Operation(object):
                 fetched[uuid] = self.service.client.get_instance(
                     self.rpc_ctxt, self.host, uuid)
             except (messaging.MessagingException,
-                    engine_errors.LightSnapError) as exc:
+                    exception.EngineError) as exc:
                 LOG.warning('instance %s not read again after the '
                             'operation: %s', uuid, exc)
         return fetched
@@ -136,7 +136,7 @@ class Operation(object):
             error = error_message(exc, self.host,
                                   self.service.conf.api.operation_timeout)
             if not isinstance(exc, (messaging.MessagingException,
-                                    engine_errors.LightSnapError)):
+                                    exception.EngineError)):
                 LOG.exception('operation on %s failed', self.uuids)
             else:
                 LOG.warning('operation on %s failed: %s', self.uuids, error)

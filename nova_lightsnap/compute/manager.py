@@ -32,8 +32,8 @@ from nova_lightsnap.engine import domain as domain_mod
 from nova_lightsnap.engine import errors
 from nova_lightsnap.engine import host as host_mod
 from nova_lightsnap.engine import images
-from nova_lightsnap.engine import names
 from nova_lightsnap.engine import sets
+from nova_lightsnap import names
 
 
 @contextlib.contextmanager

@@ -59,8 +59,8 @@ class ComputeClient(object):
     Every method takes the request context (a plain dict: request_id,
     project_id, user_id, roles) and the compute's host name first, and
     returns what the compute's backend returns. Engine errors are raised
-    as their own classes (``nova_lightsnap.engine.errors``); a compute that
-    does not answer within the timeout raises
+    as their own classes (``nova_lightsnap.exception.EngineError`` and
+    below); a compute that does not answer within the timeout raises
     ``oslo_messaging.MessagingTimeout``, after which the operation may
     still run there (poll ``progress`` or ``get_instance``).
 

@@ -10,50 +10,24 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""Errors the engine raises; each message says what to do about it."""
+"""The engine's errors, by the names the engine raises them under.
 
+They are members of the one family, :mod:`nova_lightsnap.exception`
+(``EngineError`` and below), so that the API maps a compute's errors as
+it maps its own. Computes of before that move sent them over RPC under
+this module's path; the API still accepts it
+(``nova_lightsnap.rpc.ALLOWED_EXMODS``) and the names resolve to the same
+classes.
+"""
 
-class LightSnapError(Exception):
-    """Base class; the CLI prints the message and exits non-zero."""
+from nova_lightsnap import exception
 
-    exit_code = 1
-
-
-class InvalidInput(LightSnapError):
-    exit_code = 2
-
-
-class NotFound(LightSnapError):
-    exit_code = 3
-
-
-class Busy(LightSnapError):
-    exit_code = 4
-
-
-class Unsupported(LightSnapError):
-    exit_code = 5
-
-
-class QuiesceFailed(LightSnapError):
-    pass
-
-
-class BlockJobFailed(LightSnapError):
-    """``unchanged``: the disk was seen as it was before the job (a
-    journal of the job can go); otherwise how it ended is not known."""
-
-    def __init__(self, message, unchanged=True):
-        super().__init__(message)
-        self.unchanged = unchanged
-
-
-class ChainMismatch(LightSnapError):
-    """The disks are not where the metadata says; nothing is touched."""
-
-
-class InvalidState(LightSnapError):
-    """The domain is in a state that forbids the operation (suspended,
-    rescued, light snapshots not enabled); the message says what to do."""
-
-    exit_code = 4
+LightSnapError = exception.EngineError
+InvalidInput = exception.InvalidInput
+NotFound = exception.EngineNotFound
+Busy = exception.Busy
+Unsupported = exception.Unsupported
+QuiesceFailed = exception.QuiesceFailed
+BlockJobFailed = exception.BlockJobFailed
+ChainMismatch = exception.ChainMismatch
+InvalidState = exception.InvalidState

@@ -27,9 +27,9 @@ from nova_lightsnap.engine import images
 from nova_lightsnap.engine import journal
 from nova_lightsnap.engine import layout
 from nova_lightsnap.engine import merge
-from nova_lightsnap.engine import names
 from nova_lightsnap.engine import quiesce
 from nova_lightsnap.engine import state as state_mod
+from nova_lightsnap import names
 
 
 @dataclasses.dataclass

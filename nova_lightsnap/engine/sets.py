@@ -25,9 +25,9 @@ import logging
 import time
 
 from nova_lightsnap.engine import errors
-from nova_lightsnap.engine import names
 from nova_lightsnap.engine import quiesce
 from nova_lightsnap.engine import state as state_mod
+from nova_lightsnap import names
 
 LOG = logging.getLogger(__name__)
 

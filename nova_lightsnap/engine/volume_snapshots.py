@@ -53,8 +53,8 @@ from nova_lightsnap.engine import blockjob
 from nova_lightsnap.engine import errors
 from nova_lightsnap.engine import images
 from nova_lightsnap.engine import merge
-from nova_lightsnap.engine import names
 from nova_lightsnap.engine import settle
+from nova_lightsnap import names
 
 LOG = logging.getLogger(__name__)
 

@@ -30,7 +30,7 @@ import urllib.parse
 
 from hypothesis import strategies as st
 
-from nova_lightsnap.engine import names
+from nova_lightsnap import names
 
 METHODS = ('GET', 'PATCH', 'POST', 'DELETE')
 
@@ -73,7 +73,7 @@ def api():
         writes=[(t, m) for t, m in allowed if m != 'GET'])
 
 # Strings no name or file name may be: each is refused by the schema or
-# by nova_lightsnap.engine.names.
+# by nova_lightsnap.names.
 HOSTILE_STRINGS = [
     '', '.', '..', '../x', '../../etc/passwd', '/etc/passwd', 'a/b',
     '%2e%2e', '%2F', '..%2Fkeep', 'a..b', '.hidden', '-dash', ' lead',

@@ -27,9 +27,9 @@ from hypothesis import strategies as st
 from nova_lightsnap.chain import ImageRef
 from nova_lightsnap.engine import errors
 from nova_lightsnap.engine import layout
-from nova_lightsnap.engine import names
 from nova_lightsnap.engine import state
 from nova_lightsnap.engine import volume_snapshots as vs
+from nova_lightsnap import names
 
 from tests.support import testcase
 

@@ -22,8 +22,8 @@ from nova_lightsnap.chain import ImageRef
 from nova_lightsnap.engine import errors
 from nova_lightsnap.engine import layout
 from nova_lightsnap.engine import merge
-from nova_lightsnap.engine import names
 from nova_lightsnap.engine import state
+from nova_lightsnap import names
 
 from tests.support import testcase
 

@@ -15,7 +15,6 @@
 import oslo_messaging as messaging
 from oslo_log import log as logging
 
-from nova_lightsnap.engine import errors as engine_errors
 from nova_lightsnap import exception
 
 LOG = logging.getLogger(__name__)
@@ -42,7 +41,7 @@ def state(svc, ctx, found):
         return svc.progress_client.get_instance(
             svc.rpc_context(ctx), found.host, found.uuid), None
     except (messaging.MessagingException,
-            engine_errors.LightSnapError) as exc:
+            exception.EngineError) as exc:
         LOG.warning('instance %s: state not read from %s (%s)', found.uuid,
                     found.host, exc)
         return None, exc
@@ -54,5 +53,5 @@ def unless_missing(call, missing):
     record is left to delete."""
     try:
         return call()
-    except engine_errors.NotFound:
+    except exception.EngineNotFound:
         return missing

@@ -23,15 +23,14 @@ from nova_lightsnap.api import sync
 from nova_lightsnap.api import worker
 from nova_lightsnap.db import api as db_api
 from nova_lightsnap.db import models
-from nova_lightsnap.engine import errors as engine_errors
-from nova_lightsnap.engine import names
 from nova_lightsnap import exception
+from nova_lightsnap import names
 
 
 def check_name(name, what='snapshot name'):
     try:
         return names.check_snapshot_name(name, what)
-    except engine_errors.InvalidInput as exc:
+    except exception.InvalidInput as exc:
         raise exception.Invalid(str(exc))
 
 
@@ -214,7 +213,7 @@ def export(svc, ctx, found, row, name, file):
     uuid = found.uuid
     try:
         names.check_basename(file, 'export file name')
-    except engine_errors.InvalidInput as exc:
+    except exception.InvalidInput as exc:
         raise exception.Invalid(str(exc))
 
     def call(rpc_ctxt):

@@ -39,7 +39,7 @@ from nova import exception
 from nova_lightsnap import chain
 from nova_lightsnap import conf as lightsnap_conf
 from nova_lightsnap.engine import errors
-from nova_lightsnap.engine import names
+from nova_lightsnap import names
 from nova_lightsnap.virt import nova_private
 
 CONF = nova.conf.CONF

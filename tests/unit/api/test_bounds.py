@@ -21,7 +21,7 @@ import webob
 
 from nova_lightsnap.api import middleware
 from nova_lightsnap.engine import errors as engine_errors
-from nova_lightsnap.engine import names
+from nova_lightsnap import names
 from tests.support import testcase
 from tests.unit.api import base
 from tests.unit.api import test_stack

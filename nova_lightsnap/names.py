@@ -12,6 +12,10 @@
 
 """Validation of every name that reaches the engine from outside.
 
+Shared by the API (which refuses a bad name before any RPC), the engine
+(which refuses it again, whoever called) and the tools, so it belongs to
+none of them: it imports only :mod:`nova_lightsnap.exception`.
+
 Names become parts of file names and libvirt XML, so only a conservative
 alphabet is accepted; anything path-like is refused before libvirt or the
 file system is touched.
@@ -19,7 +23,7 @@ file system is touched.
 
 import re
 
-from nova_lightsnap.engine import errors
+from nova_lightsnap import exception
 
 MAX_NAME = 64
 # The most of a refused value a message shows: enough to recognise it, and
@@ -40,12 +44,12 @@ def clip(text, limit=SHOWN):
 
 def check_snapshot_name(name, what='snapshot name'):
     if not isinstance(name, str) or not name:
-        raise errors.InvalidInput('%s must be a non-empty string' % what)
+        raise exception.InvalidInput('%s must be a non-empty string' % what)
     if len(name) > MAX_NAME:
-        raise errors.InvalidInput('%s is longer than %d characters'
+        raise exception.InvalidInput('%s is longer than %d characters'
                                   % (what, MAX_NAME))
     if not _NAME.fullmatch(name) or '..' in name:
-        raise errors.InvalidInput(
+        raise exception.InvalidInput(
             '%s %r is not allowed: use letters, digits, ".", "_" and "-", '
             'starting with a letter or digit' % (what, name))
     return name
@@ -54,10 +58,10 @@ def check_snapshot_name(name, what='snapshot name'):
 def check_basename(name, what='file name'):
     """A plain file name in the disk's own directory or volume."""
     if not isinstance(name, str) or not name:
-        raise errors.InvalidInput('%s must be a non-empty string' % what)
+        raise exception.InvalidInput('%s must be a non-empty string' % what)
     if (len(name) > 255 or not _FILE.fullmatch(name) or
             name in ('.', '..')):
-        raise errors.InvalidInput(
+        raise exception.InvalidInput(
             '%s %r is not a plain file name in the disk\'s directory'
             % (what, clip(name)))
     return name
