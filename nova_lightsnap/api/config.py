@@ -18,7 +18,7 @@ from oslo_log import log as logging
 import oslo_messaging as messaging
 from oslo_messaging import opts as messaging_opts
 
-from nova_lightsnap.api import conf as api_conf
+import nova_lightsnap.conf
 
 PROJECT = 'lightsnap'
 
@@ -44,7 +44,7 @@ def _register_messaging_opts(conf):
 def load(argv, default_config_files=None):
     conf = cfg.ConfigOpts()
     logging.register_options(conf)
-    api_conf.register_opts(conf)
+    nova_lightsnap.conf.register_api_opts(conf)
     # transport_url and the [oslo_messaging_*] options of the drivers.
     messaging.set_transport_defaults('lightsnap')
     _register_messaging_opts(conf)

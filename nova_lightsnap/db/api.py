@@ -15,9 +15,10 @@
 Configured from the ``[database]`` options of oslo.db, registered on the
 ``ConfigOpts`` that the caller passes to :func:`configure` (the API
 service's, or ``lightsnap-manage``'s); ``[database] connection`` defaults to
-an SQLite file, :data:`DEFAULT_CONNECTION`. Every function opens its own
-session and transaction (reader or writer) unless it is given a context that
-is already inside one, so callers compose calls with::
+an SQLite file, :data:`nova_lightsnap.conf.database.DEFAULT_CONNECTION`.
+Every function opens its own session and transaction (reader or writer)
+unless it is given a context that is already inside one, so callers compose
+calls with::
 
     ctx = api.RequestContext()
     with api.writer(ctx):
@@ -31,14 +32,12 @@ all their columns loaded; relationships are not loaded.
 import threading
 
 from oslo_db import exception as db_exc
-from oslo_db import options as db_options
 from oslo_db.sqlalchemy import enginefacade
 import sqlalchemy as sa
 
+from nova_lightsnap.conf import database as database_conf
 from nova_lightsnap.db import models
 from nova_lightsnap import exception
-
-DEFAULT_CONNECTION = 'sqlite:////var/lib/lightsnap/lightsnap.sqlite'
 
 INSTANCE_FIELDS = ('project_id', 'host', 'light_snapshot_enable',
                    'snapshot_committed', 'snapshot_index', 'root_index',
@@ -56,7 +55,7 @@ class RequestContext(object):
 
 def register_opts(conf):
     """Register oslo.db's ``[database]`` options, with our default URL."""
-    db_options.set_defaults(conf, connection=DEFAULT_CONNECTION)
+    database_conf.register_opts(conf)
 
 
 def _facade_args(conf):

@@ -22,9 +22,10 @@ from oslo_log import log as logging
 
 from nova_lightsnap.client import http as http_mod
 from nova_lightsnap.client import v1
+import nova_lightsnap.conf
+from nova_lightsnap.conf import lightsnap_api as lightsnap_api_conf
 from nova_lightsnap.scheduler import clock as clock_mod
 from nova_lightsnap.scheduler import daily
-from nova_lightsnap.scheduler import opts
 
 LOG = logging.getLogger(__name__)
 
@@ -37,7 +38,7 @@ CLI_OPTS = [
 
 
 def build_client(conf):
-    group = opts.API_GROUP.name
+    group = lightsnap_api_conf.API_GROUP.name
     api = conf[group]
     if api.auth_strategy == 'noauth':
         if not api.endpoint_override:
@@ -73,7 +74,7 @@ def build_scheduler(conf, client, clock):
 def main(argv=None):
     conf = cfg.ConfigOpts()
     logging.register_options(conf)
-    opts.register_opts(conf)
+    nova_lightsnap.conf.register_scheduler_opts(conf)
     conf.register_cli_opts(CLI_OPTS)
     conf(sys.argv[1:] if argv is None else argv, project='lightsnap',
          prog='lightsnap-scheduler')

@@ -53,7 +53,7 @@ from nova.virt.libvirt import utils as libvirt_utils
 
 from nova_lightsnap.compute import endpoint
 from nova_lightsnap.compute import manager
-from nova_lightsnap import conf as lightsnap_conf
+from nova_lightsnap.conf import lightsnap as lightsnap_conf
 from nova_lightsnap.engine import errors
 from nova_lightsnap.engine import volume_snapshots
 from nova_lightsnap.virt import hooks

@@ -31,7 +31,7 @@ from nova import exception as nova_exception
 from nova.virt.libvirt import guest as libvirt_guest
 
 from nova_lightsnap import chain
-from nova_lightsnap import conf as lightsnap_conf
+from nova_lightsnap.conf import lightsnap as lightsnap_conf
 from nova_lightsnap.engine import domain as domain_mod
 from nova_lightsnap.engine import errors
 from nova_lightsnap.engine import planner

@@ -37,7 +37,7 @@ import nova.conf
 from nova import exception
 
 from nova_lightsnap import chain
-from nova_lightsnap import conf as lightsnap_conf
+from nova_lightsnap.conf import lightsnap as lightsnap_conf
 from nova_lightsnap.engine import errors
 from nova_lightsnap import names
 from nova_lightsnap.virt import nova_private

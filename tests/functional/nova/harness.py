@@ -21,7 +21,7 @@ from sqlalchemy import exc as sqla_exc
 import nova.conf
 from nova.tests.functional.libvirt import base
 
-from nova_lightsnap import conf as lightsnap_conf
+from nova_lightsnap.conf import lightsnap as lightsnap_conf
 
 # The tests set [lightsnap] options before nova-compute loads the driver.
 lightsnap_conf.register_opts(nova.conf.CONF)

@@ -23,8 +23,8 @@ from oslo_config import cfg
 
 from nova_lightsnap import client as client_mod
 from nova_lightsnap.client import http as http_mod
+import nova_lightsnap.conf
 from nova_lightsnap.scheduler import cmd
-from nova_lightsnap.scheduler import opts
 from tests.functional.osc import base
 
 
@@ -57,7 +57,7 @@ class SchedulerOnAPITest(base.OSCTestCase):
                     '[lightsnap_api]\nauth_strategy = noauth\n'
                     'endpoint_override = %s\n' % self.endpoint)
         conf = cfg.ConfigOpts()
-        opts.register_opts(conf)
+        nova_lightsnap.conf.register_scheduler_opts(conf)
         conf(['--config-file', path], project='lightsnap')
         return conf
 

@@ -29,7 +29,7 @@ from nova.virt import driver as virt_driver
 from nova.virt import fake
 from nova.virt.libvirt import driver as libvirt_driver
 
-from nova_lightsnap import conf as lightsnap_conf
+from nova_lightsnap.conf import lightsnap as lightsnap_conf
 from nova_lightsnap.virt import driver
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
@@ -121,7 +121,7 @@ class ConfTestCase(test.NoDBTestCase):
         setup = configparser.ConfigParser()
         setup.read(os.path.join(REPO, 'setup.cfg'))
         entries = setup['entry_points']['oslo.config.opts'].split('\n')
-        self.assertIn('nova_lightsnap = nova_lightsnap.conf:list_opts',
+        self.assertIn('nova_lightsnap = nova_lightsnap.conf.opts:list_opts',
                       [e.strip() for e in entries])
 
     def test_sample_is_generator_output(self):

@@ -18,8 +18,9 @@ import tempfile
 from keystoneauth1.identity import generic
 from oslo_config import cfg
 
+import nova_lightsnap.conf
+from nova_lightsnap.conf import opts as conf_opts
 from nova_lightsnap.scheduler import cmd
-from nova_lightsnap.scheduler import opts
 
 from tests.support import testcase
 
@@ -32,7 +33,7 @@ class SchedulerConfTest(testcase.TestCase):
         with os.fdopen(fd, 'w') as f:
             f.write(text)
         conf = cfg.ConfigOpts()
-        opts.register_opts(conf)
+        nova_lightsnap.conf.register_scheduler_opts(conf)
         conf(['--config-file', path], project='lightsnap')
         return conf
 
@@ -85,7 +86,7 @@ class SchedulerConfTest(testcase.TestCase):
         self.assertEqual(2, cmd.main(['--config-file', path, '--once']))
 
     def test_list_opts_cover_registered_groups(self):
-        groups = {g.name: [o.dest for o in o_] for g, o_ in opts.list_opts()}
+        groups = {g.name: [o.dest for o in o_] for g, o_ in conf_opts.list_scheduler_opts()}
         self.assertEqual({'scheduler', 'lightsnap_api'}, set(groups))
         for name in ('daily_at', 'retention', 'poll_interval'):
             self.assertIn(name, groups['scheduler'])

@@ -12,8 +12,9 @@
 
 """keystoneauth options of a service-user section, shared by the services.
 
-The API service reads one in ``[nova]`` (to look servers up), the
-scheduler in ``[lightsnap_api]`` (to call the API).
+The API service reads one in ``[nova]`` (to look servers up,
+:mod:`nova_lightsnap.conf.nova`), the scheduler in ``[lightsnap_api]`` (to
+call the API, :mod:`nova_lightsnap.conf.lightsnap_api`).
 """
 
 import copy

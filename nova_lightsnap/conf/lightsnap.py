@@ -13,9 +13,9 @@
 """The ``[lightsnap]`` options of nova.conf.
 
 Registered on Nova's own configuration object by the driver, and listed for
-``oslo-config-generator`` through the ``oslo.config.opts`` entry point
-``nova_lightsnap = nova_lightsnap.conf:list_opts``. No Nova import here: the
-REST service and the tools read the same options.
+``oslo-config-generator`` by :mod:`nova_lightsnap.conf.opts` (namespace
+``nova_lightsnap``). No Nova import here: the REST service and the tools
+read the same options.
 """
 
 from oslo_config import cfg

@@ -10,34 +10,19 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""Options of the lightsnap-api service: ``[api]``, ``[nova]``, oslo.db's
-``[database]`` and oslo.middleware's ``[oslo_middleware]
-max_request_body_size``.
+"""The ``[api]`` options of lightsnap-api: its HTTP server, how it
+authenticates, where instances come from, the embedded compute and the RPC
+timeouts."""
 
-Listed for ``oslo-config-generator`` through the ``oslo.config.opts`` entry
-point ``nova_lightsnap.api = nova_lightsnap.api.conf:list_opts``.
-"""
-
-import copy
 import socket
 
-from keystoneauth1 import loading as ks_loading
 from oslo_config import cfg
-from oslo_db import options as db_options
-from oslo_middleware import sizelimit
 
-from nova_lightsnap.db import api as db_api
-from nova_lightsnap import keystone_opts
+from nova_lightsnap.conf import keystone
 
 API_GROUP = cfg.OptGroup(
     'api', title='lightsnap-api',
     help='The REST API service of nova-lightsnap.')
-
-NOVA_GROUP = cfg.OptGroup(
-    'nova', title='Nova',
-    help='How lightsnap-api asks Nova who owns an instance and where it '
-         'runs (server_source = nova): a service user with keystoneauth '
-         'options (auth_type, auth_url, username, password, ...).')
 
 API_OPTS = [
     cfg.HostAddressOpt(
@@ -154,31 +139,9 @@ API_OPTS = [
 
 
 def register_opts(conf):
-    conf.register_group(keystone_opts.fresh_group(API_GROUP))
+    conf.register_group(keystone.fresh_group(API_GROUP))
     conf.register_opts(API_OPTS, group=API_GROUP.name)
-    db_api.register_opts(conf)
-    # The body size limit: read by the HTTP server as well as by the
-    # middleware, so registered before either starts.
-    conf.register_opts(sizelimit.OPTS, group='oslo_middleware')
-    conf.register_group(keystone_opts.fresh_group(NOVA_GROUP))
-    ks_loading.register_session_conf_options(conf, NOVA_GROUP.name)
-    ks_loading.register_auth_conf_options(conf, NOVA_GROUP.name)
-    ks_loading.register_adapter_conf_options(conf, NOVA_GROUP.name)
-
-
-def _database_opts():
-    """oslo.db's options, showing the default this service sets."""
-    listed = []
-    for group, opts in db_options.list_opts():
-        opts = [copy.deepcopy(o) for o in opts]
-        for opt in opts:
-            if opt.dest == 'connection':
-                opt.default = db_api.DEFAULT_CONNECTION
-        listed.append((group, opts))
-    return listed
 
 
 def list_opts():
-    database = _database_opts()
-    nova = keystone_opts.sample_opts(ks_loading.get_adapter_conf_options())
-    return [(API_GROUP, API_OPTS)] + database + [(NOVA_GROUP, nova)]
+    return [(API_GROUP, API_OPTS)]
