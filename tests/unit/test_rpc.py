@@ -25,11 +25,15 @@ import time
 
 import fixtures
 import oslo_messaging as messaging
+from oslo_messaging._drivers import common as driver_common
 from oslo_messaging.rpc import dispatcher
+from oslo_serialization import jsonutils
 
 from nova_lightsnap.compute import endpoint
 from nova_lightsnap.compute import rpcapi
 from nova_lightsnap.engine import errors
+from nova_lightsnap import exception
+from nova_lightsnap import rpc
 from tests.support import rpc_backend
 from tests.support import testcase
 
@@ -244,3 +248,30 @@ class RPCTest(testcase.TestCase):
         worker.join(10)
         self.assertFalse(worker.is_alive())
         self.assertEqual([answer('commit_all', (UUID,), {})], results)
+
+
+class RemoteErrorModulesTest(testcase.TestCase):
+    """The engine's errors cross RPC under nova_lightsnap.exception; a
+    compute of before they moved there sends them under the engine's
+    module, and an API upgraded first still rebuilds them."""
+
+    def rebuilt(self, module, name):
+        data = jsonutils.dumps({'class': name, 'module': module,
+                                'message': 'no snapshot "snap-9"',
+                                'tb': [], 'args': ['no snapshot "snap-9"'],
+                                'kwargs': {}})
+        return driver_common.deserialize_remote_exception(
+            data, rpc.ALLOWED_EXMODS)
+
+    def test_both_module_paths_give_the_same_class(self):
+        for module, name in (('nova_lightsnap.exception', 'EngineNotFound'),
+                             ('nova_lightsnap.engine.errors', 'NotFound')):
+            exc = self.rebuilt(module, name)
+            self.assertIsInstance(exc, errors.NotFound)
+            self.assertIsInstance(exc, exception.EngineError)
+            self.assertEqual(404, exc.code)
+            self.assertEqual('no snapshot "snap-9"', exc.message)
+
+    def test_other_modules_stay_remote_errors(self):
+        exc = self.rebuilt('nova_lightsnap.db.api', 'NotFound')
+        self.assertIsInstance(exc, messaging.RemoteError)
