@@ -14,10 +14,10 @@
 
 The alembic environment lives inside the package,
 ``nova_lightsnap/db/migrations`` (``env.py``, ``script.py.mako``,
-``versions/``), so that ``lightsnap-manage db sync`` works the same from a
-source tree and from an installed wheel; the top-level ``migrations/`` of
-the source tree only holds the developer's ``alembic.ini`` (pointing here)
-and a README.
+``versions/``, the ``alembic`` command's ``alembic.ini`` and a README), so
+that ``lightsnap-manage db sync`` works the same from a source tree and
+from an installed wheel. This module builds its alembic configuration
+itself; ``alembic.ini`` is for developers running ``alembic``.
 
 Revisions are recorded in their own version table,
 ``lightsnap_alembic_version``.

@@ -14,8 +14,9 @@
 
 Run by :mod:`nova_lightsnap.db.migration` (``lightsnap-manage db``), which
 hands over an open connection in ``config.attributes['connection']``, or by
-the ``alembic`` command for development (``alembic -c migrations/alembic.ini
--x url=sqlite:////tmp/dev.sqlite upgrade head``; see migrations/README.rst).
+the ``alembic`` command for development (``alembic -c
+nova_lightsnap/db/migrations/alembic.ini -x url=sqlite:////tmp/dev.sqlite
+upgrade head``; see README.rst beside this file).
 
 The version table is ``lightsnap_alembic_version``, never the default
 ``alembic_version``: the plugin's tables may share a schema with another
@@ -33,8 +34,8 @@ from nova_lightsnap.db import models
 config = context.config
 target_metadata = models.BASE.metadata
 
-# The alembic command (migrations/alembic.ini) sets logging up; a program
-# that hands over its connection keeps its own.
+# The alembic command (alembic.ini beside this file) sets logging up; a
+# program that hands over its connection keeps its own.
 if config.config_file_name and 'connection' not in config.attributes:
     logging_config.fileConfig(config.config_file_name,
                               disable_existing_loggers=False)
