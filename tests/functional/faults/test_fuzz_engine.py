@@ -29,7 +29,7 @@ from nova_lightsnap.engine import errors
 from nova_lightsnap.engine import sets
 from tests.functional import base
 from tests.support import domains
-from tests.unit import test_fuzz_inputs as pure
+from tests.unit.engine import test_fuzz_inputs as pure
 
 FEW = settings(max_examples=25, deadline=None, database=None)
 VALID = st.from_regex(r'[A-Za-z0-9][A-Za-z0-9._-]{0,10}', fullmatch=True)

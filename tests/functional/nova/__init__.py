@@ -13,7 +13,7 @@
 """Nova's own functional harness (in-process API, conductor, scheduler and
 compute) with LightSnapLibvirtDriver on Nova's fake libvirt.
 
-Nova runs in its native-threading mode here, as in tests/unit/driver: the
+Nova runs in its native-threading mode here, as in tests/unit/virt: the
 same test process runs the engine's tests, which use native threads.
 """
 

@@ -26,7 +26,7 @@ from requests.packages.urllib3.connection import HTTPConnection
 
 from horizon_panel.api import lightsnap as api
 from nova_lightsnap.client import exceptions as client_exc
-from tests.unit.dashboard import base
+from tests.unit.horizon_panel import base
 
 
 class _QuietHandler(simple_server.WSGIRequestHandler):

@@ -10,88 +10,17 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""Name validation and the metadata file."""
+"""The metadata file beside the disks."""
 
 import os
 import tempfile
 
-from hypothesis import given
-from hypothesis import strategies as st
-
 from nova_lightsnap.chain import ImageRef
 from nova_lightsnap.engine import errors
-from nova_lightsnap.engine import layout
-from nova_lightsnap.engine import merge
 from nova_lightsnap.engine import state
 from nova_lightsnap import names
 
 from tests.support import testcase
-
-
-class NamesTest(testcase.TestCase):
-
-    def test_plain_names_pass(self):
-        for name in ('s1', 'before-upgrade', 'daily.2026-11-21', 'A_b'):
-            self.assertEqual(name, names.check_snapshot_name(name))
-
-    def test_path_like_and_odd_names_are_refused(self):
-        for name in ('', '../x', '/etc/x', 'a/b', '.x', '-x', 'x' * 65,
-                     'a\0b', 'caf\u00e9', 'a b', '..', 'a..b', 's1\n', None,
-                     3):
-            self.assertRaises(errors.InvalidInput,
-                              names.check_snapshot_name, name)
-
-    @given(st.text(max_size=80))
-    def test_nothing_accepted_can_leave_the_directory(self, name):
-        try:
-            names.check_snapshot_name(name)
-        except errors.InvalidInput:
-            return
-        self.assertNotIn('/', name)
-        self.assertNotIn('\0', name)
-        self.assertFalse(name.startswith('.'))
-        self.assertEqual(os.path.basename(name), name)
-
-    @given(st.text(max_size=300))
-    def test_basenames_stay_basenames(self, name):
-        try:
-            names.check_basename(name)
-        except errors.InvalidInput:
-            return
-        self.assertEqual(os.path.basename(name), name)
-        self.assertNotIn(name, ('.', '..'))
-
-    def test_overlay_names(self):
-        self.assertEqual('disk.ls0007.qcow2',
-                         layout.overlay_name('disk', 7))
-        self.assertEqual('vm-vda.ls0012.qcow2',
-                         layout.overlay_name('vm-vda.qcow2', 12))
-
-    def test_layer_index(self):
-        self.assertEqual(7, layout.layer_index('disk.ls0007.qcow2'))
-        self.assertEqual(12345, layout.layer_index('vm.ls12345.qcow2'))
-        self.assertIsNone(layout.layer_index('disk'))
-
-    def test_kept_names_stay_in_the_store(self):
-        self.assertEqual('u.lightsnap-store/s1/vda-disk.ls0001.qcow2',
-                         layout.kept_name('u', 's1', 'vda',
-                                          'disk.ls0001.qcow2'))
-
-
-class SnapshotXmlTest(testcase.TestCase):
-
-    def test_uncovered_disks_are_listed_as_no(self):
-        xml = merge.snapshot_xml(
-            {'vda': ImageRef('file', "/i/disk.ls0001'.qcow2")},
-            uncovered={'vdb', 'hda'})
-        self.assertEqual(
-            "<domainsnapshot><disks>"
-            "<disk name='hda' snapshot='no'/>"
-            "<disk name='vdb' snapshot='no'/>"
-            "<disk name='vda' snapshot='external' type='file'>"
-            "<driver type='qcow2'/>"
-            "<source file='/i/disk.ls0001&apos;.qcow2'/></disk>"
-            "</disks></domainsnapshot>", xml)
 
 
 class StateFileTest(testcase.TestCase):

@@ -28,7 +28,7 @@ from horizon_panel.api import lightsnap as api
 from horizon_panel.api import nova_names
 from horizon_panel.dashboards.project.lightsnap import tables
 from nova_lightsnap.api import policies
-from tests.unit.dashboard import base
+from tests.unit.horizon_panel import base
 
 INDEX = reverse('horizon:project:lightsnap:index')
 DETAIL = reverse('horizon:project:lightsnap:detail', args=[base.UUID1])

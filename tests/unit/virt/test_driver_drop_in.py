@@ -25,7 +25,7 @@ Two groups are left out on purpose: ``init_host`` starts the lightsnap RPC
 endpoint, and Nova's test fixture refuses any RPC server in a unit test;
 and ``LibvirtVolumeSnapshotTestCase`` asserts upstream's assisted-snapshot
 calls (``vda[0]``, index-less commits) that libvirt >= 6 refuses and this
-driver replaces (tests/unit/driver/test_volume_snapshots.py).
+driver replaces (tests/unit/virt/test_driver_volume_snapshots.py).
 tools/nova_driver_tests.py runs Nova's whole module the same way.
 """
 
@@ -70,7 +70,7 @@ class DropInTest(testcase.TestCase):
     def failures_with(self, cls):
         # A throwaway subclass: Nova's stub_out of a LibvirtDriver method
         # leaves a copy of the original in the class in its place, which
-        # must not be ours (tests/unit/driver/test_nova_private.py).
+        # must not be ours (tests/unit/virt/test_nova_private.py).
         self.patch(libvirt_driver, 'LibvirtDriver',
                    type(cls.__name__, (cls,), {}))
         result = unittest.TestResult()

@@ -21,7 +21,7 @@ from nova_lightsnap.client import http as http_mod
 from nova_lightsnap.client import v1
 from nova_lightsnap.client import polling
 from tests.support import testcase
-from tests.unit.lightsnap_client import fake_api
+from tests.unit.client import fake_api
 
 
 class ClientTest(testcase.TestCase):

@@ -13,7 +13,7 @@
 """Every page and action of the panel, through Django's test client.
 
 The panel's api module is mocked at its boundary (horizon_panel.api.lightsnap);
-tests/unit/dashboard/test_api.py proves that module against a real HTTP
+tests/unit/horizon_panel/test_api.py proves that module against a real HTTP
 server, and tests/functional/test_dashboard_e2e.py the whole path.
 """
 
@@ -30,7 +30,7 @@ from openstack_dashboard.test import helpers
 from horizon_panel.api import lightsnap as api
 from horizon_panel.api import nova_names
 from nova_lightsnap.client import exceptions as client_exc
-from tests.unit.dashboard import base
+from tests.unit.horizon_panel import base
 
 INDEX = reverse('horizon:project:lightsnap:index')
 SETS = INDEX + '?tab=lightsnap_tabs__sets'

@@ -17,7 +17,7 @@ import threading
 
 from nova_lightsnap.scheduler import daily
 from tests.support import testcase
-from tests.unit.lightsnap_client import fake_api
+from tests.unit.client import fake_api
 
 UTC = datetime.timezone.utc
 

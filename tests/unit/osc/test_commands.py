@@ -26,7 +26,7 @@ from nova_lightsnap.osc.v1 import instances
 from nova_lightsnap.osc.v1 import sets
 from nova_lightsnap.osc.v1 import snapshots
 from tests.support import testcase
-from tests.unit.lightsnap_client import fake_api
+from tests.unit.client import fake_api
 
 
 class CommandTest(testcase.TestCase):
