@@ -28,10 +28,10 @@ import sys
 def main():
     os.environ.setdefault('LIGHTSNAP_SOAK_CYCLES', '1000')
     os.environ.setdefault('OS_NOVA_DISABLE_EVENTLET_PATCHING', '1')
-    import testtools
     from tests.functional.faults import gluster_brick
     from tests.functional.faults import libvirtd_restart
     from tests.functional.faults import test_soak
+    import testtools
 
     case = test_soak.SoakTest('test_create_delete_cycles_under_writes')
     restart = libvirtd_restart.LibvirtdRestartTest(

@@ -64,8 +64,8 @@ def lightsnap(*args):
 
 def check(what, got, want):
     if got != want:
-        raise SystemExit('demo failed: %s: got %r, want %r' % (what, got,
-                                                                want))
+        raise SystemExit('demo failed: %s: got %r, want %r'
+                         % (what, got, want))
     say('verified: %s' % what)
 
 

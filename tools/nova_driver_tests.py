@@ -25,7 +25,8 @@ stop), and LibvirtVolumeSnapshotTestCase asserts upstream's assisted
 snapshot calls that libvirt >= 6 refuses and this driver replaces
 (tests/unit/virt/test_driver_volume_snapshots.py).
 tests/unit/virt/test_driver_drop_in.py runs the tests of the overridden
-paths in every unit run; this is the whole module (about 1200 tests, 20 minutes), for a new Nova.
+paths in every unit run; this is the whole module (about 1200 tests, 20
+minutes), for a new Nova.
 
 A failing ``ssh`` is put first in PATH (some of Nova's paths try to reach
 10.0.0.1 when a mock misses), and each test may take 60 s (OS_TEST_TIMEOUT:

@@ -22,10 +22,10 @@ router of plain handler functions.
 from oslo_middleware import request_id
 import webob.dec
 
+from nova_lightsnap.api.handlers import root
 from nova_lightsnap.api import middleware
 from nova_lightsnap.api import router
 from nova_lightsnap.api import service as service_mod
-from nova_lightsnap.api.handlers import root
 
 
 def _auth(conf, application):

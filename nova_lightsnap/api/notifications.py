@@ -28,8 +28,8 @@ import socket
 import threading
 import time
 
-import oslo_messaging as messaging
 from oslo_log import log as logging
+import oslo_messaging as messaging
 
 from nova_lightsnap.db import api as db_api
 from nova_lightsnap import exception

@@ -16,8 +16,8 @@ embedded compute when there is one."""
 
 import math
 
-import oslo_messaging as messaging
 from oslo_log import log as logging
+import oslo_messaging as messaging
 
 from nova_lightsnap.api import notifications
 from nova_lightsnap.api import policy
@@ -62,9 +62,9 @@ class Service(object):
         from nova_lightsnap.compute import manager
         api = self.conf.api
         backend = manager.local(uri=api.libvirt_uri, state_dir=api.state_dir,
-                            export_dir=api.export_dir,
-                            job_timeout=api.job_timeout,
-                            job_bandwidth=api.merge_bandwidth)
+                                export_dir=api.export_dir,
+                                job_timeout=api.job_timeout,
+                                job_bandwidth=api.merge_bandwidth)
         self._server = endpoint.get_server(self.transport,
                                            api.compute_host, backend)
         self._server.start()

@@ -25,8 +25,8 @@ client never sees a finished resource on a still busy instance.
 
 import threading
 
-import oslo_messaging as messaging
 from oslo_log import log as logging
+import oslo_messaging as messaging
 
 from nova_lightsnap.api import sync
 from nova_lightsnap.db import api as db_api

@@ -44,8 +44,8 @@ class ProgressBar:
         pct = max(0.0, min(100.0, pct))
         filled = int(self.width * pct / 100)
         line = '\r[%s%s] %5.1f%% %s' % ('#' * filled,
-                                         '.' * (self.width - filled), pct,
-                                         what)
+                                        '.' * (self.width - filled), pct,
+                                        what)
         if line != self._last:
             self.stream.write(line[:120])
             self.stream.flush()

@@ -16,8 +16,8 @@ for the topic ``lightsnap``, one method per method of the compute manager
 
 import functools
 
-import oslo_messaging as messaging
 from oslo_log import log as logging
+import oslo_messaging as messaging
 from oslo_messaging.rpc import dispatcher
 
 from nova_lightsnap.compute import rpcapi

@@ -285,4 +285,3 @@ def local(uri=host_mod.DEFAULT_URI, state_dir=host_mod.DEFAULT_STATE_DIR,
     return InstanceOperations(
         host, LocalLocator(host),
         export_dir or os.path.join(state_dir, 'exports'))
-

@@ -19,8 +19,8 @@ serves the topic ``lightsnap`` with ``server`` = its host name
 the API service calls one host at a time through :class:`ComputeClient`.
 """
 
-import oslo_messaging as messaging
 from oslo_log import log as logging
+import oslo_messaging as messaging
 
 from nova_lightsnap.engine import errors
 

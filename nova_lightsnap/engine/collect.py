@@ -138,4 +138,3 @@ class Merges:
         if disk is not None and disk.mirror and disk.mirror['ready']:
             return blockjob.READY
         return None
-

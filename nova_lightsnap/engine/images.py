@@ -106,8 +106,7 @@ def _clear_errors(verb):
                 if ref.kind == 'gluster' and exc.errno in _CONNECTION_ERRORS:
                     from nova_lightsnap.gluster import gfapi
                     gfapi.forget_cached(ref.host, ref.volume, ref.port)
-                where = ('the gluster volume %s on %s' % (ref.volume,
-                                                         ref.host)
+                where = ('the gluster volume %s on %s' % (ref.volume, ref.host)
                          if ref.kind == 'gluster' else ref.dirname)
                 raise errors.LightSnapError(
                     'cannot %s %s: %s; check %s and retry'

@@ -117,8 +117,8 @@ class DomainState:
             if snap.name == name:
                 return snap
         raise errors.NotFound('domain %s has no snapshot %r (see '
-                              '"lightsnap list %s")' % (self.name, name,
-                                                         self.name))
+                              '"lightsnap list %s")'
+                              % (self.name, name, self.name))
 
     def has_snapshot(self, name):
         return any(s.name == name for s in self.snapshots)

@@ -77,8 +77,8 @@ class Store:
                 if target in snap.kept or dstate.root.kind != 'file':
                     continue
                 name = layout.kept_name(self.uuid, snap.name, target, layer)
-                backing, backing_format = self._kept_backing(st, snap,
-                                                              target)
+                backing, backing_format = self._kept_backing(
+                    st, snap, target)
                 LOG.info('%s: keeping %s of stored snapshot %r in the store',
                          self.name, target, snap.name)
                 images.keep(dstate.ref(name), dstate.ref(layer),

@@ -386,8 +386,8 @@ class Volume:
             where = '%s:%d/%s' % (self.host, self.port, self.volume)
             fs = f['glfs_new'](_volname(self.volume))
             if not fs:
-                raise _err('glfs_new(%s)' % where, err=ctypes.get_errno()
-                           or errno_mod.ENOMEM)
+                raise _err('glfs_new(%s)' % where,
+                           err=ctypes.get_errno() or errno_mod.ENOMEM)
             try:
                 if f['glfs_set_volfile_server'](
                         fs, self.transport.encode(), self.host.encode(),

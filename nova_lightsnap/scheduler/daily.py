@@ -61,8 +61,8 @@ def expired(snapshots, keep):
     first. The date in the name orders them, not created_at: a snapshot
     taken late for its day still belongs to that day."""
     dailies = sorted(s['name'] for s in snapshots
-                     if DAILY_NAME.match(s['name'])
-                     and s.get('state') not in RETIRED_STATES)
+                     if DAILY_NAME.match(s['name']) and
+                     s.get('state') not in RETIRED_STATES)
     return dailies[:-keep] if keep else dailies
 
 

@@ -138,7 +138,7 @@ class LightSnapLibvirtDriver(nova_private.LibvirtDriverBase):
         return self.lightsnap.backing_disk_info(instance, disk_info)
 
     def _lightsnap_live_snapshot(self, instance, out_path, image_format,
-                                image_meta):
+                                 image_meta):
         """Nova's image snapshot of an instance that opted in; False for
         the others (Nova's own live snapshot then)."""
         if locator.load_state(instance) is None:
@@ -278,7 +278,7 @@ class LightSnapLibvirtDriver(nova_private.LibvirtDriverBase):
         return True, required
 
     def _lightsnap_volume_snapshot_create(self, context, instance, guest,
-                                         volume_id, new_file):
+                                          volume_id, new_file):
         """Switch the volume's disk to Cinder's ``new_file`` overlay."""
         if guest.is_active():
             quiesce, required = self._volume_snapshot_quiesce(instance)
@@ -364,7 +364,7 @@ class LightSnapLibvirtDriver(nova_private.LibvirtDriverBase):
         timer.start(interval=0.5).wait()
 
     def _lightsnap_volume_snapshot_delete(self, context, instance, volume_id,
-                                         delete_info):
+                                          delete_info):
         """Merge per Cinder's delete_info.
 
         :param delete_info: {

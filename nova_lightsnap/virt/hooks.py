@@ -296,7 +296,7 @@ class Hooks:
         aborting it, and exports the temporary snapshot's layer.
         """
         ds = self.domain(instance,
-                          lock_wait=CONF.lightsnap.image_snapshot_wait)
+                         lock_wait=CONF.lightsnap.image_snapshot_wait)
         name = 'nova-image-%s' % uuid_mod.uuid4().hex[:12]
         with ds.operation() as st:
             ds.create_in(st, name, 'required' if require_quiesce else 'auto')

@@ -249,7 +249,7 @@ class LibvirtDriverBase(libvirt_driver.LibvirtDriver):
     def _live_snapshot(self, context, instance, guest, disk_path, out_path,
                        source_format, image_format, image_meta):
         if not self._lightsnap_live_snapshot(instance, out_path,
-                                            image_format, image_meta):
+                                             image_format, image_meta):
             return super()._live_snapshot(
                 context, instance, guest, disk_path, out_path,
                 source_format, image_format, image_meta)

@@ -31,8 +31,8 @@ import types
 import fixtures
 from oslo_config import fixture as config_fixture
 
-import nova.conf
 from nova.compute import vm_states
+import nova.conf
 
 from nova_lightsnap import chain
 from nova_lightsnap.compute import manager

@@ -126,7 +126,6 @@ class RecoveryTest(base.EngineTestCase):
         self.assertTrue(self.vm.domain.isActive())
         self.verify('after the revert was finished')
 
-
     def test_store_cut_before_the_kept_file_is_recorded_is_finished(self):
         handle = self.dom()
         handle.set_flags(store=True)

@@ -64,7 +64,7 @@ class RabbitMQRPCTest(testcase.TestCase):
             cls.broker.url, confdir, 'compute', 'nova')
         cls.addClassCleanup(cls.compute_transport.cleanup)
         cls.server = endpoint.get_server(cls.compute_transport, HOST,
-                                       cls.backend)
+                                         cls.backend)
         cls.server.start()
         cls.addClassCleanup(cls.server.wait)
         cls.addClassCleanup(cls.server.stop)

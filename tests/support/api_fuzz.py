@@ -72,6 +72,7 @@ def api():
                 [(t, m) for t, _ in routes for m in METHODS])),
         writes=[(t, m) for t, m in allowed if m != 'GET'])
 
+
 # Strings no name or file name may be: each is refused by the schema or
 # by nova_lightsnap.names.
 HOSTILE_STRINGS = [

@@ -33,8 +33,8 @@ _PANEL_ENABLED = os.path.dirname(horizon_panel.enabled.__file__)
 if _PANEL_ENABLED not in openstack_dashboard.enabled.__path__:
     openstack_dashboard.enabled.__path__.append(_PANEL_ENABLED)
 
-from openstack_dashboard import theme_settings  # noqa: E402
 from openstack_dashboard.test import settings as _base  # noqa: E402
+from openstack_dashboard import theme_settings  # noqa: E402
 
 # Horizon's test settings set a 1-second default timeout on every socket of
 # the process; in a stestr worker that also runs our other tests it broke

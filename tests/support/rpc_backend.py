@@ -18,8 +18,8 @@ on libvirt elsewhere. Each method has the contract's signature, records
 ``(method, positional args, keyword args)`` and returns a JSON-able answer
 that names the call, so a test sees both what reached the backend and what
 came back. Arguments with a default are keyword-only here, so a caller
-that passes them by position fails. ``fail_with`` makes the next calls raise; ``hold`` makes calls
-of one method wait until ``release()``.
+that passes them by position fails. ``fail_with`` makes the next calls
+raise; ``hold`` makes calls of one method wait until ``release()``.
 
 :func:`service_transport` builds a transport the way a service does: from
 its own configuration file, on a ConfigOpts of its own.

@@ -34,8 +34,8 @@ import time
 
 import libvirt
 import openstack
-from testtools import content
 from openstack import exceptions as sdk_exc
+from testtools import content
 
 from nova_lightsnap.client import http
 from nova_lightsnap.client import v1

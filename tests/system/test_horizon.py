@@ -42,8 +42,8 @@ from testtools import matchers
 
 from nova_lightsnap.client import http
 from nova_lightsnap.client import v1
-from tests.system import base
 from tests.support import browser
+from tests.system import base
 
 HORIZON = os.environ.get('LIGHTSNAP_CLOUD_HORIZON_URL',
                          'http://127.0.0.1:13080')
@@ -130,7 +130,7 @@ class HorizonPanelTest(base.CloudTestCase):
         first look at an instance still booting would record it before its
         compute answers (see _enabled)."""
         context = chromium.new_context(viewport={'width': 1280,
-                                                'height': 900})
+                                                 'height': 900})
         page = context.new_page()
         page.set_default_timeout(UI_TIMEOUT)
         page.goto(HORIZON + '/auth/login/?next=/settings/')
@@ -308,7 +308,7 @@ class HorizonPanelTest(base.CloudTestCase):
         self.check_files(a, agent, 'after taking s1 and s2')
 
         browser.row_action(page.locator('#snapshots__row__s1'),
-                        '#snapshots__row_s1__action_revert')
+                           '#snapshots__row_s1__action_revert')
         browser.confirm(page)
         self.success(page, 'Reverting to snapshot')
         self.expect(page.locator('#snapshots__row__s1')).to_contain_text(
@@ -320,7 +320,7 @@ class HorizonPanelTest(base.CloudTestCase):
         self.check_files(a, agent, 'after Revert to s1')
 
         browser.row_action(page.locator('#snapshots__row__s2'),
-                        '#snapshots__row_s2__action_delete')
+                           '#snapshots__row_s2__action_delete')
         browser.confirm(page)
         self.success(page, 'Deleting snapshot')
         self.expect(page.locator('#snapshots__row__s2')).to_have_count(0)

@@ -14,9 +14,10 @@
 
 Nova refuses to start a compute service that is new in its database while
 the hypervisor already has domains ("Possible database configuration
-error") and one that is not new without its node identity file. The libvirtd of ./run cloud may hold other domains (this
-project's tests use the same daemon), none of them Nova's: so the record is
-created here, as nova-compute itself would create it, if it is missing.
+error") and one that is not new without its node identity file. The
+libvirtd of ./run cloud may hold other domains (this project's tests use
+the same daemon), none of them Nova's: so the record is created here,
+as nova-compute itself would create it, if it is missing.
 Usage: compute-service.py NOVA_COMPUTE_CONF
 """
 import sys

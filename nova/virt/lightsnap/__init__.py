@@ -10,4 +10,7 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""compute_driver = lightsnap.driver.LightSnapLibvirtDriver (Nova adds nova.virt.)."""
+"""What nova.conf names, Nova adding nova.virt. in front of it:
+
+compute_driver = lightsnap.driver.LightSnapLibvirtDriver
+"""

@@ -12,8 +12,8 @@
 
 """Calls to a compute host that a request waits for."""
 
-import oslo_messaging as messaging
 from oslo_log import log as logging
+import oslo_messaging as messaging
 
 from nova_lightsnap import exception
 

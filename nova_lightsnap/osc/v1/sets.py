@@ -13,8 +13,8 @@
 """``openstack light set create|list|show|restore|delete``: one point in
 time across several instances."""
 
-from osc_lib.command import command
 from osc_lib.cli import format_columns
+from osc_lib.command import command
 from osc_lib import exceptions as osc_exc
 
 from nova_lightsnap import client as client_mod

@@ -63,7 +63,7 @@ def parse_export(export):
 def _image_name(data):
     try:
         return names.check_basename(data.get('name'),
-                                          'GlusterFS image name')
+                                    'GlusterFS image name')
     except errors.InvalidInput as exc:
         raise exception.InvalidVolume(reason=str(exc)) from None
 

@@ -63,7 +63,7 @@ class AccessTest(base.APITestCase):
         self.assertTrue(reply['error']['message'])
         self.assertTrue(reply['error']['title'])
 
-    # -- projects --------------------------------------------------------------
+    # -- projects -------------------------------------------------------------
 
     def test_another_project_sees_nothing(self):
         b = self.as_(self.b)
@@ -122,7 +122,7 @@ class AccessTest(base.APITestCase):
                                                project=None)
         self.assert_error(status, reply, 401)
 
-    # -- bad input ---------------------------------------------------------------
+    # -- bad input ------------------------------------------------------------
 
     def test_bad_input_changes_nothing(self):
         a = self.as_(self.a)
@@ -185,7 +185,7 @@ class AccessTest(base.APITestCase):
         self.assertIn('already has a snapshot', reply['error']['message'])
         self.assert_unchanged()
 
-    # -- one operation at a time ---------------------------------------------------
+    # -- one operation at a time ----------------------------------------------
 
     def test_running_task_is_409(self):
         """A task that another worker runs (claimed in the database, with

@@ -28,9 +28,9 @@ import json
 import os
 import time
 
+from hypothesis import given
 from hypothesis import HealthCheck
 from hypothesis import Phase
-from hypothesis import given
 from hypothesis import settings
 from hypothesis import strategies as st
 
@@ -146,7 +146,7 @@ class FuzzTest(base.APITestCase):
                           lambda s, b: all(x['state'] not in TRANSITIONAL
                                            for x in b['snapshots']), admin)
 
-    # -- the resources requests point at ---------------------------------------
+    # -- the resources requests point at --------------------------------------
 
     def ensure_fixtures(self):
         """Each instance enabled, with snapshot "keep" and a set of its
@@ -198,7 +198,7 @@ class FuzzTest(base.APITestCase):
         self.world.names = sorted(set(self.world.names) | {name})
         return reply['set']['id']
 
-    # -- the test -----------------------------------------------------------------
+    # -- the test -------------------------------------------------------------
 
     def test_fuzz(self):
         started = time.monotonic()
@@ -216,8 +216,9 @@ class FuzzTest(base.APITestCase):
             status, headers, raw = self.send(req)
             self.check_answer(req, status, headers, raw)
             what = self.describe(req, status, raw)
-            if (req['owner'] != req['project'] and req['roles'] == 'member'
-                    and req['targets_resource'] and req['fault'] != 'method'):
+            if (req['owner'] != req['project'] and
+                    req['roles'] == 'member' and
+                    req['targets_resource'] and req['fault'] != 'method'):
                 self.assertEqual(404, status, what)
             if writes:
                 self.assertGreaterEqual(status, 400, what)

@@ -182,4 +182,3 @@ class NotificationsTest(base.APITestCase):
             end, 'SnapshotSetActionPayload')['state'])
         self.drain()
         self.assertEqual([], [n['event_type'] for n in self.seen])
-

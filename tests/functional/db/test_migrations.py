@@ -174,7 +174,8 @@ class MigrationTests(object):
         snapset = api.snapshot_set_create('nightly', 'project-a')
         api.snapshot_create(UUID, 'one', quiesced=True, set_id=snapset.id)
         api.snapshot_create(UUID, 'two', error='no space left')
-        self.assertRaises(exception.Duplicate, api.snapshot_create, UUID, 'one')
+        self.assertRaises(exception.Duplicate, api.snapshot_create,
+                          UUID, 'one')
         self.assertRaises(exception.NotFound, api.snapshot_create,
                           '00000000-0000-0000-0000-000000000000', 'x')
         api.snapshot_update(UUID, 'one', state=models.AVAILABLE,

@@ -27,8 +27,8 @@ import libvirt
 from nova_lightsnap.engine import blockjob
 from nova_lightsnap.engine import errors
 from nova_lightsnap.engine import volume_snapshots
-from tests.functional import test_cinder_remotefs
 from tests.functional.faults import proxy as px
+from tests.functional import test_cinder_remotefs
 
 
 class AssistedFaultTest(test_cinder_remotefs.RemoteFSSequenceTest):

@@ -80,7 +80,6 @@ class CreateKilledTest(base.FaultTestCase):
         self.assertIn("finished the create of 's2'", report)
         self.verify('after the lost connection')
 
-
     def leave_create_in_libvirtd(self):
         """A create of 's2' whose snapshot call reached libvirtd while
         QEMU is stopped, its CLI SIGKILLed. Returns QEMU's pid: SIGCONT

@@ -121,7 +121,7 @@ class LifecycleBase(harness.LightSnapServersTestBase):
         self.client = rpcapi.ComputeClient(nova_rpc.TRANSPORT,
                                            timeout=30)
 
-    # -- helpers ---------------------------------------------------------------
+    # -- helpers --------------------------------------------------------------
 
     def _boot(self, enable=True, host='compute1'):
         server = self._build_server(networks='none', host=host)
@@ -148,7 +148,6 @@ class LifecycleBase(harness.LightSnapServersTestBase):
 
     def _disk(self, server, name):
         return os.path.join(self.instances_path, server['id'], name)
-
 
 
 class LifecycleTest(LifecycleBase):

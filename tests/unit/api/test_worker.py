@@ -116,7 +116,6 @@ class WorkerTest(base.APIUnitTestCase):
         snap, _ = self.wait_state('s1')
         self.assertEqual(('available', None), (snap['state'], snap['error']))
 
-
     def test_a_worker_that_died_blocks_nothing_for_ever(self):
         """What a killed lightsnap-api leaves: a running task with an old
         heartbeat and snapshots still "creating"."""

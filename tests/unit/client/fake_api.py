@@ -22,8 +22,8 @@ GETs in all, the way the real API moves state and progress.
 import datetime
 import json
 import re
-import uuid as uuid_mod
 from urllib.parse import parse_qs
+import uuid as uuid_mod
 
 from keystoneauth1 import noauth
 from keystoneauth1 import session as ks_session
@@ -178,8 +178,8 @@ class FakeAPI:
 
     def _instance(self, ctx, uuid):
         inst = self.instances.get(uuid)
-        if inst is None or (inst['project_id'] != ctx['project']
-                            and 'admin' not in ctx['roles']):
+        if inst is None or (inst['project_id'] != ctx['project'] and
+                            'admin' not in ctx['roles']):
             raise _not_found('instance %s' % uuid)
         inst['snapshot_count'] = len(self.snapshots[uuid])
         return inst

@@ -18,8 +18,8 @@ from keystoneauth1 import session as ks_session
 from nova_lightsnap import client as client_mod
 from nova_lightsnap.client import exceptions
 from nova_lightsnap.client import http as http_mod
-from nova_lightsnap.client import v1
 from nova_lightsnap.client import polling
+from nova_lightsnap.client import v1
 from tests.support import testcase
 from tests.unit.client import fake_api
 
@@ -147,7 +147,7 @@ class FromResponseTest(testcase.TestCase):
 
     def test_not_json(self):
         exc = exceptions.from_response(502, '<html>Bad gateway</html>')
-        self.assertEqual(type(exc), client_mod.ClientError)
+        self.assertIs(client_mod.ClientError, type(exc))
         self.assertEqual(502, exc.status)
         self.assertEqual('<html>Bad gateway</html>', exc.message)
         self.assertEqual('HTTP 500', exceptions.from_response(500, '').message)

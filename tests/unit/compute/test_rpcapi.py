@@ -77,7 +77,8 @@ LONG = {'create_snapshot', 'delete_snapshot', 'revert_snapshot',
 
 def engine_errors():
     return [cls for cls in vars(errors).values()
-            if isinstance(cls, type) and issubclass(cls, errors.LightSnapError)]
+            if isinstance(cls, type) and
+            issubclass(cls, errors.LightSnapError)]
 
 
 def answer(method, args, kwargs):

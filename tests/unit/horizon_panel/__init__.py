@@ -18,7 +18,8 @@ test modules itself, without Django's test runner.
 
 import os
 
-os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'tests.support.horizon_settings')
+os.environ.setdefault('DJANGO_SETTINGS_MODULE',
+                      'tests.support.horizon_settings')
 
 import django  # noqa: E402
 from django.test import utils as django_test_utils  # noqa: E402

@@ -256,7 +256,6 @@ class InstanceActionTests(NoNames, base.TestCase):
             helpers.IsHttpRequest(), base.UUID1)
 
 
-
 class AdminInstanceActionTests(NoNames, base.TestCase):
     """An administrator of the cloud (the admin role) has the store."""
 
@@ -289,6 +288,7 @@ class AdminInstanceActionTests(NoNames, base.TestCase):
         # Not on an instance without light snapshots, admin or not.
         self.assertNotIn('instances__store_on__0b0c8f5e-0000-4000-8000-'
                          '000000000003', html)
+
 
 class TakeSnapshotTests(NoNames, base.TestCase):
 

@@ -40,7 +40,8 @@ class CommandTest(testcase.TestCase):
         self.app.stdout = io.StringIO()
         self.stderr = io.StringIO()
         self.useFixture(fixtures.MockPatchObject(progress, 'POLL_INTERVAL', 0))
-        self.useFixture(fixtures.MockPatchObject(progress.sys, 'stderr', self.stderr))
+        self.useFixture(fixtures.MockPatchObject(progress.sys, 'stderr',
+                                                 self.stderr))
 
     def run_cmd(self, cls, *argv):
         """Parse ``argv`` as cliff does and run: returns stdout."""

@@ -167,8 +167,8 @@ class SchedulerTest(SchedulerTestBase):
         raced = []
 
         def race(method, path):
-            if (method == 'POST' and path.endswith('/snapshots')
-                    and not raced):
+            if (method == 'POST' and path.endswith('/snapshots') and
+                    not raced):
                 raced.append(path)
                 self.assertTrue(two.tick())
 

@@ -17,9 +17,10 @@ does not.
 The tests chosen are those of the paths the driver overrides (spawn,
 rescue and the regenerated XML, image snapshot, resize and migrations,
 destroy, backing files, volume drivers), and the one that allows a driver
-no public method beyond ComputeDriver's. Each runs twice, with ``class Bare(LibvirtDriver)``
-and with LightSnapLibvirtDriver; failures the machine causes (Nova's tests
-assume things a test host may lack) show in both runs alike.
+no public method beyond ComputeDriver's. Each runs twice, with
+``class Bare(LibvirtDriver)`` and with LightSnapLibvirtDriver; failures
+the machine causes (Nova's tests assume things a test host may lack) show
+in both runs alike.
 
 Two groups are left out on purpose: ``init_host`` starts the lightsnap RPC
 endpoint, and Nova's test fixture refuses any RPC server in a unit test;

@@ -22,9 +22,9 @@ from oslo_config import cfg
 from oslo_config import generator
 
 import nova.conf
-import nova.virt
 from nova import test
 from nova.tests import fixtures as nova_fixtures
+import nova.virt
 from nova.virt import driver as virt_driver
 from nova.virt import fake
 from nova.virt.libvirt import driver as libvirt_driver

@@ -33,8 +33,8 @@ from nova import context
 from nova import exception
 from nova import objects
 from nova import test
-from nova.tests.fixtures import libvirt as fakelibvirt
 from nova.tests import fixtures as nova_fixtures
+from nova.tests.fixtures import libvirt as fakelibvirt
 from nova.virt import fake
 from nova.virt.libvirt import guest as libvirt_guest
 

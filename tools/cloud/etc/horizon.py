@@ -37,7 +37,8 @@ LOGGING = {
     'version': 1,
     'disable_existing_loggers': False,
     'formatters': {'plain': {
-        'format': '%(asctime)s %(process)d %(levelname)s %(name)s %(message)s'}},
+        'format': ('%(asctime)s %(process)d %(levelname)s %(name)s '
+                   '%(message)s')}},
     'handlers': {'file': {'class': 'logging.FileHandler', 'formatter': 'plain',
                           'filename': '@STATE@/log/horizon.log'}},
     'root': {'handlers': ['file'], 'level': 'INFO'},
