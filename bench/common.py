@@ -24,7 +24,7 @@ import libvirt
 import libvirt_qemu
 
 from nova_lightsnap.chain import ImageRef
-from nova_lightsnap.engine import host as host_mod
+from nova_lightsnap.engine import host
 from tests.support import domains
 
 GiB = 1024 ** 3
@@ -114,8 +114,8 @@ class BenchDomain:
         self.dom = self.conn.defineXML(xml)
         if running:
             self.dom.create()
-        self.host = host_mod.Host(domains.URI,
-                                  state_dir=os.path.join(self.dir, 'state'))
+        self.host = host.Host(domains.URI,
+                              state_dir=os.path.join(self.dir, 'state'))
 
     def handle(self):
         return self.host.domain(self.name)

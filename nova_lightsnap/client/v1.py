@@ -19,7 +19,7 @@ transitional state, to be followed with ``wait``.
 
 from urllib import parse
 
-from nova_lightsnap.client import http as http_mod
+from nova_lightsnap.client import http
 from nova_lightsnap.client import polling
 
 
@@ -34,7 +34,7 @@ def _drop_none(**kwargs):
 class Client:
 
     def __init__(self, adapter):
-        self.http = http_mod.Http(adapter)
+        self.http = http.Http(adapter)
 
     def _get(self, path, key, params=None):
         return self.http.request('GET', path, params=params)[key]

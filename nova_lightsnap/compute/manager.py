@@ -28,7 +28,7 @@ import uuid as uuid_mod
 
 import libvirt
 
-from nova_lightsnap.engine import domain as domain_mod
+from nova_lightsnap.engine import domain
 from nova_lightsnap.engine import errors
 from nova_lightsnap.engine import host as host_mod
 from nova_lightsnap.engine import images
@@ -97,7 +97,7 @@ class InstanceOperations:
                 if job is not None:
                     job.update(percent=int(percent), what=what)
 
-        return domain_mod.DomainSnapshots(
+        return domain.DomainSnapshots(
             self.host, located.dom, targets=located.targets,
             state_path=located.state_path, progress=progress,
             lock_wait=lock_wait)
@@ -137,7 +137,7 @@ class InstanceOperations:
 
     def _instance_view(self, uuid, st):
         snapshots = [] if st is None else [
-            self._snapshot_view(st, s) for s in domain_mod.describe(st)]
+            self._snapshot_view(st, s) for s in domain.describe(st)]
         return {
             'uuid': uuid,
             'enabled': bool(st and st.enabled),
@@ -250,7 +250,7 @@ class InstanceOperations:
             snapshots = {}
             for u in members:
                 st = by_uuid[u].state_file.load()
-                item = [i for i in domain_mod.describe(st)
+                item = [i for i in domain.describe(st)
                         if i['name'] == set_name][0]
                 snapshots[u] = self._snapshot_view(st, item)
         return {'set': set_name, 'members': members,

@@ -31,13 +31,13 @@ from nova_lightsnap.engine import layout
 from nova_lightsnap.engine import operations
 from nova_lightsnap.engine import recovery
 from nova_lightsnap.engine import settle
-from nova_lightsnap.engine import state as state_mod
+from nova_lightsnap.engine import state
 from nova_lightsnap.engine import store
 
 # Named here for the callers outside the engine (the Nova side, the API's
 # compute endpoint) that know a domain's files through this module.
-describe = state_mod.describe
-now_iso = state_mod.now_iso
+describe = state.describe
+now_iso = state.now_iso
 STATE_SUFFIX = layout.STATE_SUFFIX
 store_dir = layout.store_dir
 layer_index = layout.layer_index
@@ -96,7 +96,7 @@ class DomainSnapshots(operations.Operations, recovery.Recovery, store.Store,
     @property
     def state_file(self):
         if self._state_file is None:
-            self._state_file = state_mod.StateFile(self._locate_state())
+            self._state_file = state.StateFile(self._locate_state())
         return self._state_file
 
     # -- libvirt views --------------------------------------------------------
@@ -189,7 +189,7 @@ class DomainSnapshots(operations.Operations, recovery.Recovery, store.Store,
         for target, disk in self._disks().items():
             image = disk.active
             capacity = live.get(target) or images.capacity(image.ref)
-            disks[target] = state_mod.DiskState(
+            disks[target] = state.DiskState(
                 target=target, root=image.ref, capacity=capacity,
                 layers={image.ref.basename: None},
                 formats={image.ref.basename: image.format},
@@ -197,8 +197,8 @@ class DomainSnapshots(operations.Operations, recovery.Recovery, store.Store,
         if not disks:
             raise errors.Unsupported('domain %s has no disk that can have '
                                      'light snapshots' % self.name)
-        return state_mod.DomainState(uuid=self.uuid, name=self.name,
-                                     next_index=1, disks=disks, snapshots=[])
+        return state.DomainState(uuid=self.uuid, name=self.name,
+                                 next_index=1, disks=disks, snapshots=[])
 
     def _save(self, st):
         self.state_file.save(st)

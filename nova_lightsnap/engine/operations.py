@@ -28,7 +28,7 @@ from nova_lightsnap.engine import journal
 from nova_lightsnap.engine import layout
 from nova_lightsnap.engine import merge
 from nova_lightsnap.engine import quiesce
-from nova_lightsnap.engine import state as state_mod
+from nova_lightsnap.engine import state
 from nova_lightsnap import names
 
 
@@ -46,7 +46,7 @@ class Operations:
 
     def list(self):
         """Snapshots, oldest first, from the metadata alone."""
-        return state_mod.describe(self.state_file.load())
+        return state.describe(self.state_file.load())
 
     def create(self, name=None, quiesce_mode='auto'):
         quiesce.check_mode(quiesce_mode)
@@ -80,7 +80,7 @@ class Operations:
             name=name,
             overlays={t: r.basename for t, r in overlays.items()},
             parents={t: d.active for t, d in st.disks.items()},
-            created_at=state_mod.now_iso(), set=set_name)
+            created_at=state.now_iso(), set=set_name)
         self._save(st)
         prepared = PreparedSnapshot(name, overlays, self._running())
         try:
@@ -141,10 +141,10 @@ class Operations:
         self._commit_switch(st, st.journal)
         st.journal = None
         self._save(st)
-        return state_mod.describe(st)[-1]
+        return state.describe(st)[-1]
 
     def _default_name(self, st):
-        base = state_mod.now().strftime('snap-%Y%m%dT%H%M%SZ')
+        base = state.now().strftime('snap-%Y%m%dT%H%M%SZ')
         name, n = base, 1
         while st.has_snapshot(name):
             n += 1
@@ -200,7 +200,7 @@ class Operations:
             dstate.formats[basename] = 'qcow2'
             dstate.active = basename
         if isinstance(switch, journal.Create):
-            st.snapshots.append(state_mod.Snapshot(
+            st.snapshots.append(state.Snapshot(
                 name=switch.name, created_at=switch.created_at,
                 layers=dict(switch.parents), quiesced=switch.quiesced,
                 set=switch.set))

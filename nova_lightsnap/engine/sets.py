@@ -26,7 +26,7 @@ import time
 
 from nova_lightsnap.engine import errors
 from nova_lightsnap.engine import quiesce
-from nova_lightsnap.engine import state as state_mod
+from nova_lightsnap.engine import state
 from nova_lightsnap import names
 
 LOG = logging.getLogger(__name__)
@@ -106,7 +106,7 @@ def create(host, set_name, domain_names, quiesce_mode='auto',
             # Recorded first: a process killed half-way leaves a set that
             # is listed as incomplete and can be deleted.
             host.registry.save_set({
-                'name': set_name, 'created_at': state_mod.now_iso(),
+                'name': set_name, 'created_at': state.now_iso(),
                 'incomplete': True,
                 'domains': [{'name': m.name, 'uuid': m.dom.uuid,
                              'quiesced': False} for m in members]})
@@ -173,7 +173,7 @@ def _take_all(members, set_name, quiesce_mode):
                                     % (set_name, failed))
     return {
         'name': set_name,
-        'created_at': state_mod.now_iso(),
+        'created_at': state.now_iso(),
         'domains': [{'name': m.name, 'uuid': m.dom.uuid,
                      'quiesced': m.prep.quiesced} for m in members],
         'freeze_window': round(thawed_at - frozen_at, 3),

@@ -31,7 +31,7 @@ import logging
 from osc_lib import exceptions as osc_exc
 from osc_lib import utils
 
-from nova_lightsnap.client import http as http_mod
+from nova_lightsnap.client import http
 
 LOG = logging.getLogger(__name__)
 
@@ -79,11 +79,11 @@ def make_client(instance):
         roles = [r.strip() for r in
                  (_option(instance, 'lightsnap_roles') or 'member').split(',')
                  if r.strip()]
-        adapter = http_mod.noauth_adapter(
+        adapter = http.noauth_adapter(
             endpoint, project_id, user_id=_identity(instance, 'user_id'),
             roles=roles, session=instance.session)
     else:
-        adapter = http_mod.keystone_adapter(
+        adapter = http.keystone_adapter(
             instance.session, endpoint=endpoint,
             interface=instance.interface, region_name=instance.region_name)
     LOG.debug('lightsnap client %s, endpoint %s', version,

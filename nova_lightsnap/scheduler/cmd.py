@@ -20,7 +20,7 @@ from keystoneauth1 import loading as ks_loading
 from oslo_config import cfg
 from oslo_log import log as logging
 
-from nova_lightsnap.client import http as http_mod
+from nova_lightsnap.client import http
 from nova_lightsnap.client import v1
 import nova_lightsnap.conf
 from nova_lightsnap.conf import lightsnap_api as lightsnap_api_conf
@@ -46,7 +46,7 @@ def build_client(conf):
                              'lightsnap-api when auth_strategy = noauth'
                              % group)
         session = ks_loading.load_session_from_conf_options(conf, group)
-        adapter = http_mod.noauth_adapter(
+        adapter = http.noauth_adapter(
             api.endpoint_override, api.noauth_project_id,
             user_id=api.noauth_user_id, roles=api.noauth_roles,
             session=session)

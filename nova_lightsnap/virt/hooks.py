@@ -24,7 +24,7 @@ metadata, and every hook leaves it to Nova as it is.
 import contextlib
 import os
 import shutil
-import uuid as uuid_mod
+import uuid
 
 from oslo_log import log as logging
 from oslo_utils import strutils
@@ -38,7 +38,7 @@ from nova_lightsnap import chain
 from nova_lightsnap.engine import domain as domain_mod
 from nova_lightsnap.engine import errors
 from nova_lightsnap.engine import images
-from nova_lightsnap.engine import state as state_mod
+from nova_lightsnap.engine import state
 from nova_lightsnap.virt import locator
 
 CONF = nova.conf.CONF
@@ -108,7 +108,7 @@ class Hooks:
         return chain.set_disk_sources(xml, sources, by_path=True)
 
     def _restart(self, instance):
-        state_file = state_mod.StateFile(locator.state_path(instance))
+        state_file = state.StateFile(locator.state_path(instance))
         with state_file.locked(instance.uuid):
             st = state_file.load()
             if not st.committed:
@@ -183,7 +183,7 @@ class Hooks:
             return
         with contextlib.ExitStack() as stack:
             try:
-                stack.enter_context(state_mod.StateFile(path).locked(
+                stack.enter_context(state.StateFile(path).locked(
                     instance.uuid, wait=wait))
             except errors.Busy as exc:
                 raise errors.Busy(
@@ -297,7 +297,7 @@ class Hooks:
         """
         ds = self.domain(instance,
                          lock_wait=CONF.lightsnap.image_snapshot_wait)
-        name = 'nova-image-%s' % uuid_mod.uuid4().hex[:12]
+        name = 'nova-image-%s' % uuid.uuid4().hex[:12]
         with ds.operation() as st:
             ds.create_in(st, name, 'required' if require_quiesce else 'auto')
             try:

@@ -16,13 +16,13 @@ from nova import utils
 
 import nova.conf
 
-from nova_lightsnap.engine import host as host_mod
+from nova_lightsnap.engine import host
 from nova_lightsnap.virt import nova_private
 
 CONF = nova.conf.CONF
 
 
-class NovaHost(host_mod.Host):
+class NovaHost(host.Host):
     """The engine on the libvirt connection of the driver ``driver``."""
 
     def __init__(self, driver):

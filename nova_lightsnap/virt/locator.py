@@ -33,9 +33,9 @@ import nova.conf
 
 from nova_lightsnap import chain
 from nova_lightsnap.compute import manager
-from nova_lightsnap.engine import domain as domain_mod
+from nova_lightsnap.engine import domain
 from nova_lightsnap.engine import errors
-from nova_lightsnap.engine import state as state_mod
+from nova_lightsnap.engine import state
 from nova_lightsnap.virt import nova_private
 
 CONF = nova.conf.CONF
@@ -53,7 +53,7 @@ def instance_dir(instance):
 
 def state_path(instance):
     return os.path.join(instance_dir(instance),
-                        instance.uuid + domain_mod.STATE_SUFFIX)
+                        instance.uuid + domain.STATE_SUFFIX)
 
 
 def load_state(instance):
@@ -64,7 +64,7 @@ def load_state(instance):
     read here either.
     """
     path = existing_state_path(instance)
-    return None if path is None else state_mod.StateFile(path).load()
+    return None if path is None else state.StateFile(path).load()
 
 
 def existing_state_path(instance):

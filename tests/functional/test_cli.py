@@ -18,7 +18,7 @@ import os
 import subprocess
 import sys
 
-from nova_lightsnap.engine import state as state_mod
+from nova_lightsnap.engine import state
 from tests.support import domains
 from tests.support import testcase
 
@@ -165,9 +165,9 @@ class CliTest(testcase.TestCase):
     def test_second_operation_while_one_runs_is_refused(self):
         self.ok('create', self.vm.name, '--name', 'one')
         before = self.everything()
-        entry = state_mod.Registry(self.vm.state_dir).find_domain(
+        entry = state.Registry(self.vm.state_dir).find_domain(
             self.vm.name)
-        with state_mod.StateFile(entry['state']).locked('test'):
+        with state.StateFile(entry['state']).locked('test'):
             for args in (('create', self.vm.name, '--name', 'two'),
                          ('delete', self.vm.name, 'one'),
                          ('revert', self.vm.name, 'one'),

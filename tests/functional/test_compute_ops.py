@@ -20,7 +20,7 @@ import time
 
 from nova_lightsnap.compute import manager
 from nova_lightsnap.engine import errors
-from nova_lightsnap.engine import state as state_mod
+from nova_lightsnap.engine import state
 from tests.functional import base
 from tests.support import domains
 
@@ -239,7 +239,7 @@ class SetOperationsTest(OpsTestCase):
         self.ops.restore_set('nightly', [self.uuid, other_uuid])
         self.model.revert('nightly')
         self.verify('restored')
-        other_state = state_mod.StateFile(os.path.join(
+        other_state = state.StateFile(os.path.join(
             other.dir, other_uuid + '.lightsnap.json')).load()
         other_layer = other_state.disks['vda'].ref(
             other_state.snapshot('nightly').layers['vda'])

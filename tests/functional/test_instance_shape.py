@@ -32,7 +32,7 @@ from nova.virt.libvirt import guest as libvirt_guest
 
 from nova_lightsnap import chain
 from nova_lightsnap.conf import lightsnap as lightsnap_conf
-from nova_lightsnap.engine import domain as domain_mod
+from nova_lightsnap.engine import domain
 from nova_lightsnap.engine import errors
 from nova_lightsnap.engine import planner
 from nova_lightsnap.engine import volume_snapshots
@@ -266,7 +266,7 @@ class OneLockForBothKindsTest(test_nova_hooks.NovaHooksTestCase):
         self.cinder.verify(self, context)
 
     def test_a_volume_snapshot_waits_for_a_revert(self):
-        reached, release = self.hold(domain_mod.DomainSnapshots,
+        reached, release = self.hold(domain.DomainSnapshots,
                                      '_commit_switch')
         revert, revert_failed = self.in_thread(self.revert, 's1')
         self.assertTrue(reached.wait(60))
@@ -303,7 +303,7 @@ class OneLockForBothKindsTest(test_nova_hooks.NovaHooksTestCase):
 
     def test_a_volume_snapshot_that_waits_too_long_says_why(self):
         self.patch(lightsnap_conf, 'VOLUME_LOCK_WAIT', 1)
-        reached, release = self.hold(domain_mod.DomainSnapshots,
+        reached, release = self.hold(domain.DomainSnapshots,
                                      '_commit_switch')
         self.addCleanup(release.set)
         revert, revert_failed = self.in_thread(self.revert, 's1')

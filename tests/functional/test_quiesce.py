@@ -14,7 +14,7 @@
 
 import json
 
-from nova_lightsnap.engine import domain as domain_mod
+from nova_lightsnap.engine import domain
 from nova_lightsnap.engine import errors
 from nova_lightsnap.engine import host as host_mod
 from tests.support import domains
@@ -46,7 +46,7 @@ class QuiesceTestCase(testcase.TestCase):
     def spy_on_take(self, agent, fail=False):
         """Record the guest's freeze state at the moment disks switch."""
         seen = []
-        original = domain_mod.DomainSnapshots.take
+        original = domain.DomainSnapshots.take
 
         def take(handle, prepared):
             seen.append(agent.freeze_status())
@@ -54,7 +54,7 @@ class QuiesceTestCase(testcase.TestCase):
                 raise errors.LightSnapError('injected failure while frozen')
             return original(handle, prepared)
 
-        self.patch(domain_mod.DomainSnapshots, 'take', take)
+        self.patch(domain.DomainSnapshots, 'take', take)
         return seen
 
 

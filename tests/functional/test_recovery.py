@@ -24,7 +24,7 @@ from unittest import mock
 import libvirt
 
 from nova_lightsnap.engine import errors
-from nova_lightsnap.engine import host as host_mod
+from nova_lightsnap.engine import host
 from nova_lightsnap.engine import images
 from nova_lightsnap.engine import journal
 from nova_lightsnap.engine import planner
@@ -40,8 +40,7 @@ class RecoveryTest(base.EngineTestCase):
     def fresh(self):
         """A new engine, as the next lightsnap process would have."""
         self.host.close()
-        self.host = host_mod.Host(base.domains.URI,
-                                  state_dir=self.vm.state_dir)
+        self.host = host.Host(base.domains.URI, state_dir=self.vm.state_dir)
         return self.host.domain(self.vm.name)
 
     def test_create_cut_before_the_switch_is_rolled_back(self):

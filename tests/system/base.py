@@ -40,7 +40,7 @@ from testtools import content
 from nova_lightsnap.client import http
 from nova_lightsnap.client import v1
 from tests.support import domains
-from tests.support import guest as guest_mod
+from tests.support import guest
 from tests.support import testcase
 
 TOP = os.path.normpath(os.path.join(os.path.dirname(__file__), '..', '..'))
@@ -202,10 +202,10 @@ class CloudTestCase(testcase.TestCase):
     def wait_agent(self, server, timeout=600):
         # Generous: two TCG guests booting beside a whole test run on two
         # cores took over 180 s.
-        agent = guest_mod.GuestAgent(self.domain(server))
+        agent = guest.GuestAgent(self.domain(server))
         try:
             agent.wait_ready(timeout=timeout)
-        except guest_mod.GuestAgentError:
+        except guest.GuestAgentError:
             # The guest's console, in the details, says how far it came.
             self.openstack('console', 'log', 'show', '--lines', '60',
                            server, cloud='lightsnap-admin', parse=False)

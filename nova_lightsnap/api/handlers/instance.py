@@ -13,7 +13,7 @@
 """/v1/instances: the light-snapshot state of the caller's instances."""
 
 from nova_lightsnap.api import lookup
-from nova_lightsnap.api.objects import instance as instance_obj
+from nova_lightsnap.api.objects import instance
 from nova_lightsnap.api.policies import instance as policies
 from nova_lightsnap.api import policy
 from nova_lightsnap.api import schemas
@@ -22,14 +22,14 @@ from nova_lightsnap.api import views
 
 
 def _view(uuid):
-    return views.instance(*instance_obj.get(uuid))
+    return views.instance(*instance.get(uuid))
 
 
 def list_instances(req):
     project_id = lookup.list_scope(req, policies.LIST)
     result = []
     for found in lookup.servers_of(req, project_id):
-        instance_obj.record(lookup.service(req), lookup.context(req), found)
+        instance.record(lookup.service(req), lookup.context(req), found)
         result.append(_view(found.uuid))
     return util.json_response(200, {'instances': result})
 
@@ -46,8 +46,7 @@ def update_instance(req, uuid):
     body = util.extract_json(req, schemas.INSTANCE_UPDATE)
     if 'store' in body:
         policy.authorize(req, policies.UPDATE_STORE, row.project_id)
-    instance_obj.update(lookup.service(req), lookup.context(req), found,
-                        **body)
+    instance.update(lookup.service(req), lookup.context(req), found, **body)
     return util.json_response(200, {'instance': _view(uuid)})
 
 
@@ -55,6 +54,6 @@ def commit_all(req, uuid):
     found, row = lookup.instance(req, uuid)
     policy.authorize(req, policies.COMMIT_ALL, row.project_id)
     util.extract_json(req, schemas.EMPTY)
-    started = instance_obj.commit_all(lookup.service(req),
-                                      lookup.context(req), found, row)
+    started = instance.commit_all(lookup.service(req),
+                                  lookup.context(req), found, row)
     return util.json_response(202, {'instance': views.instance(*started)})

@@ -13,7 +13,7 @@
 """/v1/instances/{uuid}/snapshots: the light snapshots of an instance."""
 
 from nova_lightsnap.api import lookup
-from nova_lightsnap.api.objects import snapshot as snapshot_obj
+from nova_lightsnap.api.objects import snapshot
 from nova_lightsnap.api.policies import snapshot as policies
 from nova_lightsnap.api import policy
 from nova_lightsnap.api import schemas
@@ -29,7 +29,7 @@ def create(req, uuid):
     found, row = lookup.instance(req, uuid)
     policy.authorize(req, policies.CREATE, row.project_id)
     body = util.extract_json(req, schemas.SNAPSHOT_CREATE)
-    return _accepted(snapshot_obj.create(
+    return _accepted(snapshot.create(
         lookup.service(req), lookup.context(req), found, row,
         body.get('name'), body.get('quiesce', 'auto')))
 
@@ -38,21 +38,21 @@ def list_snapshots(req, uuid):
     found, row = lookup.instance(req, uuid)
     policy.authorize(req, policies.LIST, row.project_id)
     return util.json_response(200, {'snapshots': [
-        views.snapshot(s) for s in snapshot_obj.list_of(uuid)]})
+        views.snapshot(s) for s in snapshot.list_of(uuid)]})
 
 
 def get_snapshot(req, uuid, name):
     found, row = lookup.instance(req, uuid)
     policy.authorize(req, policies.SHOW, row.project_id)
     return util.json_response(
-        200, {'snapshot': views.snapshot(snapshot_obj.get(uuid, name))})
+        200, {'snapshot': views.snapshot(snapshot.get(uuid, name))})
 
 
 def delete(req, uuid, name):
     found, row = lookup.instance(req, uuid)
     policy.authorize(req, policies.DELETE, row.project_id)
     util.extract_json(req, schemas.EMPTY)
-    return _accepted(snapshot_obj.delete(
+    return _accepted(snapshot.delete(
         lookup.service(req), lookup.context(req), found, row, name))
 
 
@@ -60,7 +60,7 @@ def revert(req, uuid, name):
     found, row = lookup.instance(req, uuid)
     policy.authorize(req, policies.REVERT, row.project_id)
     util.extract_json(req, schemas.EMPTY)
-    return _accepted(snapshot_obj.revert(
+    return _accepted(snapshot.revert(
         lookup.service(req), lookup.context(req), found, row, name))
 
 
@@ -68,6 +68,6 @@ def export(req, uuid, name):
     found, row = lookup.instance(req, uuid)
     policy.authorize(req, policies.EXPORT, row.project_id)
     body = util.extract_json(req, schemas.SNAPSHOT_EXPORT)
-    return _accepted(snapshot_obj.export(
+    return _accepted(snapshot.export(
         lookup.service(req), lookup.context(req), found, row, name,
         body['file']))

@@ -14,7 +14,7 @@
 of one compute host."""
 
 from nova_lightsnap.api import lookup
-from nova_lightsnap.api.objects import snapshot_set as set_obj
+from nova_lightsnap.api.objects import snapshot_set
 from nova_lightsnap.api.policies import snapshot as snapshot_policies
 from nova_lightsnap.api.policies import snapshot_set as policies
 from nova_lightsnap.api import policy
@@ -31,20 +31,20 @@ def create(req):
     ctx = lookup.context(req)
     policy.authorize(req, policies.CREATE, ctx.project_id)
     body = util.extract_json(req, schemas.SET_CREATE)
-    name = set_obj.check_name(body['name'])
+    name = snapshot_set.check_name(body['name'])
     members = []
     for uuid in body['instances']:
         found, row = lookup.instance(req, uuid)
         policy.authorize(req, snapshot_policies.CREATE, row.project_id)
         members.append((found, row))
-    return _accepted(set_obj.create(lookup.service(req), ctx, name, members,
-                                    body.get('quiesce', 'auto')))
+    return _accepted(snapshot_set.create(lookup.service(req), ctx, name,
+                                         members, body.get('quiesce', 'auto')))
 
 
 def list_sets(req):
     project_id = lookup.list_scope(req, policies.LIST)
     return util.json_response(200, {'sets': [
-        views.snapshot_set(*s) for s in set_obj.list_of(project_id)]})
+        views.snapshot_set(*s) for s in snapshot_set.list_of(project_id)]})
 
 
 def get_set(req, set_id):
@@ -53,25 +53,27 @@ def get_set(req, set_id):
     # The row as looked up: a deletion that ends meanwhile must not turn
     # a GET into a 500 (the next GET says 404).
     return util.json_response(200, {'set': views.snapshot_set(
-        row, set_obj.members(row.id))})
+        row, snapshot_set.members(row.id))})
 
 
 def _members(req, row):
     return [lookup.instance(req, uuid)[0]
-            for uuid in set_obj.members(row.id)]
+            for uuid in snapshot_set.members(row.id)]
 
 
 def restore(req, set_id):
     row = lookup.snapshot_set(req, set_id)
     policy.authorize(req, policies.RESTORE, row.project_id)
     util.extract_json(req, schemas.EMPTY)
-    return _accepted(set_obj.restore(lookup.service(req), lookup.context(req),
-                                     row, _members(req, row)))
+    return _accepted(snapshot_set.restore(lookup.service(req),
+                                          lookup.context(req),
+                                          row, _members(req, row)))
 
 
 def delete(req, set_id):
     row = lookup.snapshot_set(req, set_id)
     policy.authorize(req, policies.DELETE, row.project_id)
     util.extract_json(req, schemas.EMPTY)
-    return _accepted(set_obj.delete(lookup.service(req), lookup.context(req),
-                                    row, _members(req, row)))
+    return _accepted(snapshot_set.delete(lookup.service(req),
+                                         lookup.context(req),
+                                         row, _members(req, row)))

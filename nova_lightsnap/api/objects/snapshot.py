@@ -18,7 +18,7 @@ import datetime
 
 from nova_lightsnap.api import notifications
 from nova_lightsnap.api.objects import compute
-from nova_lightsnap.api.objects import instance as instance_obj
+from nova_lightsnap.api.objects import instance
 from nova_lightsnap.api import sync
 from nova_lightsnap.api import worker
 from nova_lightsnap.db import api as db_api
@@ -81,7 +81,7 @@ def _claim_new(svc, uuid, name):
     one transaction."""
     ctx = db_api.RequestContext()
     with db_api.writer(ctx):
-        instance_obj.claim(svc, [uuid], 'create', context=ctx)
+        instance.claim(svc, [uuid], 'create', context=ctx)
         try:
             old = db_api.snapshot_get(uuid, name, context=ctx)
         except exception.NotFound:
@@ -129,9 +129,8 @@ def create(svc, ctx, found, row, name=None, quiesce='auto'):
 
 
 def require_ready(svc, ctx, found, row):
-    instance_obj.require_host(found)
-    instance_obj.require_enabled(instance_obj.confirmed(svc, ctx, found,
-                                                        row))
+    instance.require_host(found)
+    instance.require_enabled(instance.confirmed(svc, ctx, found, row))
 
 
 def _start(svc, ctx, found, row, name, op, state, call, apply):
@@ -144,7 +143,7 @@ def _start(svc, ctx, found, row, name, op, state, call, apply):
     dbctx = db_api.RequestContext()
     try:
         with db_api.writer(dbctx):
-            instance_obj.claim(svc, [uuid], op, context=dbctx)
+            instance.claim(svc, [uuid], op, context=dbctx)
             # Re-read under the claim: an operation that just ended may
             # have changed it. Any transitional state it still shows was
             # left by a worker that died (nothing else runs now).

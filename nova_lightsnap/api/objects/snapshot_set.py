@@ -16,8 +16,8 @@ restore, delete), claimed on every member at once."""
 
 from nova_lightsnap.api import notifications
 from nova_lightsnap.api.objects import compute
-from nova_lightsnap.api.objects import instance as instance_obj
-from nova_lightsnap.api.objects import snapshot as snapshot_obj
+from nova_lightsnap.api.objects import instance
+from nova_lightsnap.api.objects import snapshot
 from nova_lightsnap.api import worker
 from nova_lightsnap.db import api as db_api
 from nova_lightsnap.db import models
@@ -69,14 +69,14 @@ def _drop_failed(project_id, name, ctx):
 
 
 def check_name(name):
-    return snapshot_obj.check_name(name, 'set name')
+    return snapshot.check_name(name, 'set name')
 
 
 def create(svc, ctx, name, instances, quiesce='auto'):
     """Start taking set ``name`` of ``instances`` ([(found, row)], in the
     order asked, the caller's to see); the set as it starts."""
     for found, row in instances:
-        snapshot_obj.require_ready(svc, ctx, found, row)
+        snapshot.require_ready(svc, ctx, found, row)
     hosts = sorted({found.host for found, row in instances})
     if len(hosts) > 1:
         raise exception.Invalid('the instances of a set must run on one '
@@ -86,7 +86,7 @@ def create(svc, ctx, name, instances, quiesce='auto'):
     uuids = [found.uuid for found, row in instances]
     dbctx = db_api.RequestContext()
     with db_api.writer(dbctx):
-        instance_obj.claim(svc, uuids, 'set-create', context=dbctx)
+        instance.claim(svc, uuids, 'set-create', context=dbctx)
         _drop_failed(ctx.project_id, name, dbctx)
         snapset = db_api.snapshot_set_create(
             name, ctx.project_id, context=dbctx, state=models.CREATING)
@@ -126,7 +126,7 @@ def _start(svc, ctx, row, found, op, state, call, apply):
     host = hosts[0]
     dbctx = db_api.RequestContext()
     with db_api.writer(dbctx):
-        instance_obj.claim(svc, uuids, op, context=dbctx)
+        instance.claim(svc, uuids, op, context=dbctx)
         # The members' claims hold, so the set's own state cannot be
         # another running operation's: any state may start this one.
         db_api.snapshot_set_update(row.id, context=dbctx, state=state,

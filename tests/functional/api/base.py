@@ -31,8 +31,8 @@ import fixtures
 import testtools
 import testtools.content
 
-from nova_lightsnap.engine import host as host_mod
-from tests.functional import base as fbase
+from nova_lightsnap.engine import host
+from tests.functional import base
 from tests.support import dbservers
 from tests.support import domains
 from tests.support import testcase
@@ -184,10 +184,10 @@ class Guest(object):
         self.vm = vm
         self.project = project
         self.uuid = vm.dom.UUIDString()
-        self.model = fbase.Model(sorted(vm.disk_kinds))
+        self.model = base.Model(sorted(vm.disk_kinds))
 
 
-class APITestCase(fbase.EngineTestCase):
+class APITestCase(base.EngineTestCase):
     """Real domains and one lightsnap-api server per test class.
 
     ``projects`` gives the project of each domain, in order; the domains
@@ -218,8 +218,8 @@ class APITestCase(fbase.EngineTestCase):
             json.dump({g.uuid: g.project for g in cls.guests}, f)
         cls.db_url = cls.new_db_url()
         cls.server = cls.start_server()
-        cls.host = host_mod.Host(domains.URI, state_dir=cls.state_dir,
-                                 job_timeout=300)
+        cls.host = host.Host(domains.URI, state_dir=cls.state_dir,
+                             job_timeout=300)
         cls.addClassCleanup(cls.host.close)
 
     @classmethod

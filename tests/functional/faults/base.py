@@ -22,7 +22,7 @@ from testtools import content
 
 from nova_lightsnap.engine import journal as journal_mod
 from tests.functional import base
-from tests.functional.faults import proxy as proxy_mod
+from tests.functional.faults import proxy
 from tests.support import domains
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
@@ -41,7 +41,7 @@ class FaultTestCase(base.EngineTestCase):
         super().setUp()
         # In the state directory: the disk directory must hold only images.
         os.makedirs(self.vm.state_dir, exist_ok=True)
-        self.proxy = proxy_mod.LibvirtProxy(
+        self.proxy = proxy.LibvirtProxy(
             os.path.join(self.vm.state_dir, 'libvirt-proxy.sock'))
         self.addCleanup(self.proxy.close)
 

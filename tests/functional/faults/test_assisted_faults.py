@@ -27,7 +27,7 @@ import libvirt
 from nova_lightsnap.engine import blockjob
 from nova_lightsnap.engine import errors
 from nova_lightsnap.engine import volume_snapshots
-from tests.functional.faults import proxy as px
+from tests.functional.faults import proxy
 from tests.functional import test_cinder_remotefs
 
 
@@ -38,8 +38,8 @@ class AssistedFaultTest(test_cinder_remotefs.RemoteFSSequenceTest):
     def setUp(self):
         super().setUp()
         os.makedirs(self.vm.state_dir, exist_ok=True)
-        self.proxy = px.LibvirtProxy(os.path.join(self.vm.state_dir,
-                                                  'libvirt-proxy.sock'))
+        self.proxy = proxy.LibvirtProxy(os.path.join(self.vm.state_dir,
+                                                     'libvirt-proxy.sock'))
         self.addCleanup(self.proxy.close)
         blockjob.start_event_loop()
 
@@ -62,7 +62,7 @@ class AssistedFaultTest(test_cinder_remotefs.RemoteFSSequenceTest):
             self.snapshot('s%d' % i)
         self.write()
         nova, dom = self.cut_nova()
-        self.proxy.arm(px.BLOCK_COMMIT, 'call', action='cut')
+        self.proxy.arm(proxy.BLOCK_COMMIT, 'call', action='cut')
         delete_info, file_to_delete = self.cinder.delete_info('s2')
         self.assertRaises((errors.LightSnapError, libvirt.libvirtError),
                           nova.delete, dom, self.volume_id, delete_info)
@@ -82,7 +82,7 @@ class AssistedFaultTest(test_cinder_remotefs.RemoteFSSequenceTest):
         self.write()
         nova, dom = self.cut_nova()
         # libvirtd gets the call, the connection drops before the reply.
-        self.proxy.arm(px.SNAPSHOT_CREATE_XML, 'call', action='cut')
+        self.proxy.arm(proxy.SNAPSHOT_CREATE_XML, 'call', action='cut')
         new_file = '%s.s2' % self.cinder.root.basename
         self.cinder.create_overlay(new_file)
         result = nova.create(dom, self.volume_id, new_file)
@@ -98,7 +98,7 @@ class AssistedFaultTest(test_cinder_remotefs.RemoteFSSequenceTest):
         self.snapshot('s1')
         self.write()
         nova, dom = self.cut_nova()
-        trap = self.proxy.arm(px.SNAPSHOT_CREATE_XML, 'call')
+        trap = self.proxy.arm(proxy.SNAPSHOT_CREATE_XML, 'call')
         new_file = '%s.s2' % self.cinder.root.basename
         self.cinder.create_overlay(new_file)
         failures = []
@@ -115,7 +115,7 @@ class AssistedFaultTest(test_cinder_remotefs.RemoteFSSequenceTest):
         thread.join(120)
         self.assertEqual(1, len(failures))
         self.assertIsInstance(failures[0], errors.LightSnapError)
-        self.assertNotIn(px.SNAPSHOT_CREATE_XML, self.proxy.forwarded)
+        self.assertNotIn(proxy.SNAPSHOT_CREATE_XML, self.proxy.forwarded)
         # Cinder, told "error", removes its overlay; nothing else changed.
         self.cinder.remove(new_file)
         self.write()

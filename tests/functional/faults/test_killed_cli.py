@@ -28,7 +28,7 @@ import time
 
 from nova_lightsnap.engine import errors
 from tests.functional.faults import base
-from tests.functional.faults import proxy as px
+from tests.functional.faults import proxy
 
 MERGE_DATA = 4 * base.MiB  # at 1 MiB/s: a merge of about 4 s
 
@@ -42,7 +42,7 @@ class CreateKilledTest(base.FaultTestCase):
 
     def test_killed_before_libvirt_switches_rolls_back(self):
         self.prepare()
-        self.kill_at(px.SNAPSHOT_CREATE_XML, 'call',
+        self.kill_at(proxy.SNAPSHOT_CREATE_XML, 'call',
                      'create', self.vm.name, '--name', 's2')
         self.assertEqual('create', self.journal()['op'])
         report = self.recover('create', self.vm.name, '--name', 's3')
@@ -52,7 +52,7 @@ class CreateKilledTest(base.FaultTestCase):
 
     def test_killed_after_libvirt_switched_is_finished(self):
         self.prepare()
-        self.kill_at(px.SNAPSHOT_CREATE_XML, 'reply',
+        self.kill_at(proxy.SNAPSHOT_CREATE_XML, 'reply',
                      'create', self.vm.name, '--name', 's2')
         self.model.create('s2')
         self.write_all()
@@ -65,7 +65,7 @@ class CreateKilledTest(base.FaultTestCase):
         # The call reached libvirtd, the answer never came back: whether
         # the disks switched is unknown to the process, so it must not
         # remove the overlays QEMU may already be writing to.
-        trap = self.prepare().arm(px.SNAPSHOT_CREATE_XML, 'call',
+        trap = self.prepare().arm(proxy.SNAPSHOT_CREATE_XML, 'call',
                                   action='cut')
         proc = self.start_cli('create', self.vm.name, '--name', 's2')
         out, err = proc.communicate(timeout=120)
@@ -84,7 +84,7 @@ class CreateKilledTest(base.FaultTestCase):
         """A create of 's2' whose snapshot call reached libvirtd while
         QEMU is stopped, its CLI SIGKILLed. Returns QEMU's pid: SIGCONT
         it to let the call end."""
-        trap = self.prepare().arm(px.SNAPSHOT_CREATE_XML, 'call')
+        trap = self.prepare().arm(proxy.SNAPSHOT_CREATE_XML, 'call')
         proc = self.start_cli('create', self.vm.name, '--name', 's2')
         self.wait_hit(trap, proc)
         qemu = self.qemu_pid()
@@ -92,7 +92,7 @@ class CreateKilledTest(base.FaultTestCase):
         self.addCleanup(os.kill, qemu, signal.SIGCONT)
         trap.release.set()
         deadline = time.monotonic() + 30
-        while px.SNAPSHOT_CREATE_XML not in self.proxy.forwarded:
+        while proxy.SNAPSHOT_CREATE_XML not in self.proxy.forwarded:
             self.assertLess(time.monotonic(), deadline,
                             'the held call was not forwarded')
             time.sleep(0.05)
@@ -200,7 +200,7 @@ class MergeKilledTest(base.FaultTestCase):
 
     def test_killed_once_the_pivot_was_asked_for_is_finished(self):
         self.active_commit()
-        self.kill_at(px.BLOCK_JOB_ABORT, 'reply', 'delete', self.vm.name,
+        self.kill_at(proxy.BLOCK_JOB_ABORT, 'reply', 'delete', self.vm.name,
                      's1')
         self.recover_merge('s1', 's2')
         self.verify('after the pivot')
@@ -209,7 +209,7 @@ class MergeKilledTest(base.FaultTestCase):
 
     def test_libvirtd_lost_while_pivoting(self):
         self.active_commit()
-        trap = self.proxy.arm(px.BLOCK_JOB_ABORT, 'call', action='cut')
+        trap = self.proxy.arm(proxy.BLOCK_JOB_ABORT, 'call', action='cut')
         proc = self.start_cli('delete', self.vm.name, 's1')
         out, err = proc.communicate(timeout=120)
         self.assertTrue(trap.hit.is_set())
@@ -245,7 +245,7 @@ class RevertKilledTest(base.FaultTestCase):
 
     def test_killed_after_the_definition_changed_rolls_back(self):
         self.prepare()
-        self.kill_at(px.DOMAIN_DEFINE_XML, 'reply', 'revert', self.vm.name,
+        self.kill_at(proxy.DOMAIN_DEFINE_XML, 'reply', 'revert', self.vm.name,
                      's1')
         self.assertTrue(self.vm.domain.isActive())
         report = self.recover('create', self.vm.name, '--name', 's2')
@@ -258,7 +258,7 @@ class RevertKilledTest(base.FaultTestCase):
 
     def test_killed_while_the_domain_is_down_is_finished(self):
         self.prepare()
-        self.kill_at(px.DOMAIN_DESTROY, 'reply', 'revert', self.vm.name,
+        self.kill_at(proxy.DOMAIN_DESTROY, 'reply', 'revert', self.vm.name,
                      's1')
         self.assertFalse(self.vm.domain.isActive())
         report = self.recover('create', self.vm.name, '--name', 's2')
@@ -278,12 +278,12 @@ class SetKilledTest(base.FaultTestCase):
     def test_killed_after_every_member_switched(self):
         # The second reply: the members switch in parallel, and the first
         # reply can come before the other member's call is even sent.
-        self.half_set(px.SNAPSHOT_CREATE_XML, 'reply', 2)
+        self.half_set(proxy.SNAPSHOT_CREATE_XML, 'reply', 2)
         self.assertEqual(['finished', 'finished'],
                          sorted(self.outcomes.values()))
 
     def test_killed_after_one_member_switched(self):
-        self.half_set(px.SNAPSHOT_CREATE_XML, 'call', 2)
+        self.half_set(proxy.SNAPSHOT_CREATE_XML, 'call', 2)
         self.assertEqual(['finished', 'rolled back'],
                          sorted(self.outcomes.values()))
 

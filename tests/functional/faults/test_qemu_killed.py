@@ -23,7 +23,7 @@ import signal
 import time
 
 from tests.functional.faults import base
-from tests.functional.faults import proxy as px
+from tests.functional.faults import proxy
 
 MERGE_DATA = 4 * base.MiB
 
@@ -82,7 +82,7 @@ class QemuKilledTest(base.FaultTestCase):
 
     def test_killed_while_the_snapshot_is_asked_for(self):
         self.write_and_create('s1')
-        trap = self.proxy.arm(px.SNAPSHOT_CREATE_XML, 'call')
+        trap = self.proxy.arm(proxy.SNAPSHOT_CREATE_XML, 'call')
         proc = self.start_cli('create', self.vm.name, '--name', 's2')
         self.wait_hit(trap, proc)
         self.kill_qemu()

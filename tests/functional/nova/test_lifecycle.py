@@ -39,7 +39,7 @@ from nova import rpc as nova_rpc
 
 from nova_lightsnap import chain
 from nova_lightsnap.compute import rpcapi
-from nova_lightsnap.engine import domain as domain_mod
+from nova_lightsnap.engine import domain
 from nova_lightsnap.engine import errors
 from nova_lightsnap.virt import locator
 from tests.functional.nova import harness
@@ -47,7 +47,7 @@ from tests.functional.nova import harness
 DISK_SIZE = 1024 ** 3
 
 
-class MetadataOnlyDomainSnapshots(domain_mod.DomainSnapshots):
+class MetadataOnlyDomainSnapshots(domain.DomainSnapshots):
     """The engine with no disk or libvirt effect (see the module doc)."""
 
     calls = []  # (method, domain uuid), class-wide: the test reads it

@@ -21,8 +21,8 @@ import time
 
 from oslo_config import cfg
 
-from nova_lightsnap import client as client_mod
-from nova_lightsnap.client import http as http_mod
+from nova_lightsnap import client
+from nova_lightsnap.client import http
 import nova_lightsnap.conf
 from nova_lightsnap.scheduler import cmd
 from tests.functional.osc import base
@@ -77,7 +77,7 @@ class SchedulerOnAPITest(base.OSCTestCase):
         return [s['name'] for s in self.user.list_snapshots(self.uuid)]
 
     def test_dailies_retention_and_missed_days(self):
-        self.user = client_mod.Client(http_mod.noauth_adapter(
+        self.user = client.Client(http.noauth_adapter(
             self.endpoint, base.PROJECT))
         self.user.update_instance(self.uuid, enabled=True, daily=True)
         self.write_all()
@@ -97,7 +97,7 @@ class SchedulerOnAPITest(base.OSCTestCase):
         self.verify('first daily')
         # The API refuses the same day's name: what keeps two schedulers
         # from snapshotting twice.
-        exc = self.assertRaises(client_mod.Conflict,
+        exc = self.assertRaises(client.Conflict,
                                 self.user.create_snapshot, self.uuid,
                                 name='daily-20261122')
         self.assertEqual(409, exc.status)

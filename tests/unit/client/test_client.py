@@ -15,9 +15,9 @@
 from keystoneauth1 import exceptions as ks_exc
 from keystoneauth1 import session as ks_session
 
-from nova_lightsnap import client as client_mod
+from nova_lightsnap import client
 from nova_lightsnap.client import exceptions
-from nova_lightsnap.client import http as http_mod
+from nova_lightsnap.client import http
 from nova_lightsnap.client import polling
 from nova_lightsnap.client import v1
 from tests.support import testcase
@@ -55,20 +55,20 @@ class ClientTest(testcase.TestCase):
 
     def test_conflict_carries_message_and_status(self):
         self.api.add_snapshot(self.uuid, 's1')
-        exc = self.assertRaises(client_mod.Conflict,
+        exc = self.assertRaises(client.Conflict,
                                 self.client.create_snapshot, self.uuid,
                                 name='s1')
         self.assertEqual(409, exc.status)
         self.assertIn('already has a snapshot named s1', exc.message)
         self.assertEqual(exc.message, str(exc))
         self.assertEqual('req-fake', exc.request_id)
-        self.assertIsInstance(exc, client_mod.ClientError)
+        self.assertIsInstance(exc, client.ClientError)
 
     def test_not_found_and_bad_request(self):
-        exc = self.assertRaises(client_mod.NotFound,
+        exc = self.assertRaises(client.NotFound,
                                 self.client.get_instance, 'nope')
         self.assertEqual(404, exc.status)
-        exc = self.assertRaises(client_mod.BadRequest,
+        exc = self.assertRaises(client.BadRequest,
                                 self.client.export_snapshot,
                                 *self._snap('s1'), file='../x')
         self.assertEqual('file must be a plain name', exc.message)
@@ -81,7 +81,7 @@ class ClientTest(testcase.TestCase):
 
     def test_other_project_is_404(self):
         other = fake_api.client(self.api, project='p2')
-        self.assertRaises(client_mod.NotFound, other.get_instance, self.uuid)
+        self.assertRaises(client.NotFound, other.get_instance, self.uuid)
         self.assertEqual([], other.list_instances())
 
     def test_update_instance_needs_a_field(self):
@@ -96,14 +96,14 @@ class ClientTest(testcase.TestCase):
         self.assertEqual(2, len(admin.list_instances(all_projects=True)))
         self.assertTrue(self.api.urls[-1].endswith(
             '/v1/instances?all_projects=1'))
-        self.assertRaises(client_mod.Forbidden, self.client.list_instances,
+        self.assertRaises(client.Forbidden, self.client.list_instances,
                           all_projects=True)
 
     def test_connection_refused(self):
-        adapter = http_mod.noauth_adapter(
+        adapter = http.noauth_adapter(
             'http://127.0.0.1:9', 'p1',
             session=ks_session.Session(connect_retries=0))
-        exc = self.assertRaises(client_mod.ConnectionFailed,
+        exc = self.assertRaises(client.ConnectionFailed,
                                 v1.Client(adapter).list_instances)
         self.assertIn('cannot reach lightsnap-api', str(exc))
         self.assertIsNone(exc.status)
@@ -117,22 +117,22 @@ class ClientTest(testcase.TestCase):
                 raise self.exc
 
         exc = self.assertRaises(
-            client_mod.Unauthorized, v1.Client(Refusing(
+            client.Unauthorized, v1.Client(Refusing(
                 ks_exc.Unauthorized('The request you have made requires '
                                     'authentication.'))).list_instances)
         self.assertIn('keystone refused the credentials', str(exc))
         self.assertEqual(401, exc.status)
         # keystone itself failing: the daily scheduler logs and retries.
         exc = self.assertRaises(
-            client_mod.ConnectionFailed, v1.Client(Refusing(
+            client.ConnectionFailed, v1.Client(Refusing(
                 ks_exc.InternalServerError('keystone broke')))
             .list_instances)
         self.assertIn('cannot authenticate with keystone: '
                       'InternalServerError', str(exc))
 
     def test_noauth_needs_endpoint_and_project(self):
-        self.assertRaises(ValueError, http_mod.noauth_adapter, None, 'p')
-        self.assertRaises(ValueError, http_mod.noauth_adapter, 'http://x',
+        self.assertRaises(ValueError, http.noauth_adapter, None, 'p')
+        self.assertRaises(ValueError, http.noauth_adapter, 'http://x',
                           '')
 
 
@@ -142,12 +142,12 @@ class FromResponseTest(testcase.TestCase):
         exc = exceptions.from_response(
             503, {'error': {'code': 503, 'title': 'Service Unavailable',
                             'message': 'compute h1 does not answer'}})
-        self.assertIsInstance(exc, client_mod.ServiceUnavailable)
+        self.assertIsInstance(exc, client.ServiceUnavailable)
         self.assertEqual('compute h1 does not answer', exc.message)
 
     def test_not_json(self):
         exc = exceptions.from_response(502, '<html>Bad gateway</html>')
-        self.assertIs(client_mod.ClientError, type(exc))
+        self.assertIs(client.ClientError, type(exc))
         self.assertEqual(502, exc.status)
         self.assertEqual('<html>Bad gateway</html>', exc.message)
         self.assertEqual('HTTP 500', exceptions.from_response(500, '').message)
@@ -175,7 +175,7 @@ class WaitTest(testcase.TestCase):
         self.api.fail['reverting'] = 'QEMU said no: disk full'
         self.api.add_snapshot(self.uuid, 's1')
         self.client.revert_snapshot(self.uuid, 's1')
-        exc = self.assertRaises(client_mod.OperationFailed,
+        exc = self.assertRaises(client.OperationFailed,
                                 self.client.wait_snapshot, self.uuid, 's1',
                                 interval=0)
         self.assertEqual('QEMU said no: disk full', str(exc))
@@ -188,7 +188,7 @@ class WaitTest(testcase.TestCase):
         self.assertEqual([], self.api.names(self.uuid))
 
     def test_gone_without_gone_ok_raises(self):
-        self.assertRaises(client_mod.NotFound, self.client.wait_snapshot,
+        self.assertRaises(client.NotFound, self.client.wait_snapshot,
                           self.uuid, 'nope', interval=0)
 
     def test_timeout(self):
@@ -197,7 +197,7 @@ class WaitTest(testcase.TestCase):
         self.api.add_snapshot(self.uuid, 's1')
         self.client.revert_snapshot(self.uuid, 's1')
         exc = self.assertRaises(
-            client_mod.WaitTimeout, self.client.wait_snapshot, self.uuid,
+            client.WaitTimeout, self.client.wait_snapshot, self.uuid,
             's1', timeout=3, clock=lambda: next(ticks), sleep=lambda s: None)
         self.assertIn('still reverting after 3 seconds', str(exc))
 
@@ -205,7 +205,7 @@ class WaitTest(testcase.TestCase):
         inst = {'state': 'idle', 'task': {'op': 'commit-all',
                                           'state': 'error', 'progress': 40,
                                           'error': 'merge failed'}}
-        exc = self.assertRaises(client_mod.OperationFailed, client_mod.wait,
+        exc = self.assertRaises(client.OperationFailed, client.wait,
                                 lambda: inst, ('idle',),
                                 state_of=polling.instance_state)
         self.assertEqual('merge failed', str(exc))

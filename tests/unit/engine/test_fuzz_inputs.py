@@ -28,7 +28,7 @@ from nova_lightsnap.chain import ImageRef
 from nova_lightsnap.engine import errors
 from nova_lightsnap.engine import layout
 from nova_lightsnap.engine import state
-from nova_lightsnap.engine import volume_snapshots as vs
+from nova_lightsnap.engine import volume_snapshots
 from nova_lightsnap import names
 
 from tests.support import testcase
@@ -121,7 +121,7 @@ class CinderInfoFuzzTest(testcase.TestCase):
 
     def check_create(self, info):
         try:
-            new_file = vs.check_create_info(info)
+            new_file = volume_snapshots.check_create_info(info)
         except errors.InvalidInput:
             return
         self.assertEqual('qcow2', info['type'])
@@ -143,7 +143,7 @@ class CinderInfoFuzzTest(testcase.TestCase):
 
     def check_delete(self, info):
         try:
-            to_merge, target = vs.check_delete_info(info)
+            to_merge, target = volume_snapshots.check_delete_info(info)
         except errors.InvalidInput:
             return
         for name in (to_merge, target):
@@ -177,18 +177,18 @@ class PlanDeleteFuzzTest(testcase.TestCase):
         info = {'type': 'qcow2', 'file_to_merge': to_merge,
                 'merge_target_file': target}
         try:
-            to_merge, target = vs.check_delete_info(info)
-            plan = vs.plan_delete(refs, 'vdb', to_merge, target)
+            to_merge, target = volume_snapshots.check_delete_info(info)
+            plan = volume_snapshots.plan_delete(refs, 'vdb', to_merge, target)
         except errors.InvalidInput:
             return
         for ref in plan.removed:
             self.assertIn(ref, refs)
-        if plan.kind != vs.PULL or plan.base is not None:
+        if plan.kind != volume_snapshots.PULL or plan.base is not None:
             self.assertNotIn(refs[-1], plan.removed)  # the bottom stays
-        if plan.kind == vs.NOTHING:
+        if plan.kind == volume_snapshots.NOTHING:
             self.assertEqual([], plan.removed)
             return
-        if plan.kind == vs.PULL:
+        if plan.kind == volume_snapshots.PULL:
             self.assertNotIn(refs[0], plan.removed)
             base = (refs.index(plan.base) if plan.base is not None
                     else len(refs))
@@ -198,4 +198,4 @@ class PlanDeleteFuzzTest(testcase.TestCase):
         self.assertLess(top, base)
         # A commit removes exactly what lies between, never more.
         self.assertEqual(refs[top:base], plan.removed)
-        self.assertEqual(top == 0, plan.kind == vs.COMMIT_ACTIVE)
+        self.assertEqual(top == 0, plan.kind == volume_snapshots.COMMIT_ACTIVE)
