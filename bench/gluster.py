@@ -16,9 +16,9 @@ how much of them is libgfapi's connection set-up and teardown."""
 import subprocess
 
 from bench import common
-from nova_lightsnap.gluster import gfapi
 from nova_lightsnap.engine import images
 from nova_lightsnap.engine import merge
+from nova_lightsnap.gluster import gfapi
 from tests.support import domains
 
 

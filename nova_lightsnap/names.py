@@ -47,7 +47,7 @@ def check_snapshot_name(name, what='snapshot name'):
         raise exception.InvalidInput('%s must be a non-empty string' % what)
     if len(name) > MAX_NAME:
         raise exception.InvalidInput('%s is longer than %d characters'
-                                  % (what, MAX_NAME))
+                                     % (what, MAX_NAME))
     if not _NAME.fullmatch(name) or '..' in name:
         raise exception.InvalidInput(
             '%s %r is not allowed: use letters, digits, ".", "_" and "-", '

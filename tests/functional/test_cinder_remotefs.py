@@ -27,8 +27,8 @@ import tempfile
 import uuid
 
 from nova_lightsnap.engine import errors
-from nova_lightsnap.gluster import gfapi
 from nova_lightsnap.engine import volume_snapshots
+from nova_lightsnap.gluster import gfapi
 from tests.functional import base
 from tests.support import domains
 from tests.support import testcase

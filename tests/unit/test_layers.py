@@ -14,8 +14,9 @@
 
 Each part may import only the parts listed for it in MAY_IMPORT (drawn in
 README.rst, "The code, and which part imports which"), read from the
-source of every module, imports inside functions included. A new arrow is a design decision: add it here with the
-reason, or move the code it needs to a part below both.
+source of every module, imports inside functions included. A new arrow is
+a design decision: add it here with the reason, or move the code it needs
+to a part below both.
 """
 
 import ast

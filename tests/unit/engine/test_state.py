@@ -18,7 +18,6 @@ import tempfile
 from nova_lightsnap.chain import ImageRef
 from nova_lightsnap.engine import errors
 from nova_lightsnap.engine import state
-from nova_lightsnap import names
 
 from tests.support import testcase
 

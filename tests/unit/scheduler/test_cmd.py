@@ -86,7 +86,8 @@ class SchedulerConfTest(testcase.TestCase):
         self.assertEqual(2, cmd.main(['--config-file', path, '--once']))
 
     def test_list_opts_cover_registered_groups(self):
-        groups = {g.name: [o.dest for o in o_] for g, o_ in conf_opts.list_scheduler_opts()}
+        groups = {group.name: [o.dest for o in opts]
+                  for group, opts in conf_opts.list_scheduler_opts()}
         self.assertEqual({'scheduler', 'lightsnap_api'}, set(groups))
         for name in ('daily_at', 'retention', 'poll_interval'):
             self.assertIn(name, groups['scheduler'])

@@ -18,7 +18,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from nova_lightsnap.engine import errors
-from nova_lightsnap.engine import names
+from nova_lightsnap import names
 
 from tests.support import testcase
 
