@@ -22,6 +22,7 @@ import oslo_messaging as messaging
 from nova_lightsnap.api import notifications
 from nova_lightsnap.api import policy
 from nova_lightsnap.api import servers
+from nova_lightsnap.api import takeover
 from nova_lightsnap.compute import rpcapi
 from nova_lightsnap import rpc
 
@@ -54,8 +55,12 @@ class Service(object):
             self.transport, timeout=self.short_timeout)
         self.notifier = notifications.make_notifier(conf)
         self._server = None
+        self._reaper = None
 
     def start(self):
+        # In every process that serves requests (each WSGI worker): the
+        # long operations of a process that died are taken over.
+        self._reaper = takeover.Reaper(self).start()
         if not self.conf.api.embedded_compute:
             return
         from nova_lightsnap.compute import endpoint
@@ -72,6 +77,9 @@ class Service(object):
                  api.libvirt_uri, api.compute_host)
 
     def stop(self):
+        if self._reaper is not None:
+            self._reaper.stop()
+            self._reaper = None
         if self._server is not None:
             self._server.stop()
             self._server.wait()

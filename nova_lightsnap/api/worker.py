@@ -21,6 +21,9 @@ again from the compute and writes the outcome, ``apply(result, fetched,
 ctx)`` on success or ``fail(message, ctx)``, in the same transaction that
 ends the task (cleared, or left in state error with the message): a
 client never sees a finished resource on a still busy instance.
+
+When the process dies before the end, another API process takes the task
+over once its heartbeat is old (nova_lightsnap.api.takeover).
 """
 
 import threading
@@ -131,20 +134,26 @@ class Operation(object):
         error = None
         result = None
         try:
-            result = self.call()
-        except Exception as exc:
-            error = error_message(exc, self.host,
-                                  self.service.conf.api.operation_timeout)
-            if not isinstance(exc, (messaging.MessagingException,
-                                    exception.EngineError)):
-                LOG.exception('operation on %s failed', self.uuids)
-            else:
-                LOG.warning('operation on %s failed: %s', self.uuids, error)
+            try:
+                result = self.call()
+            except Exception as exc:
+                error = error_message(
+                    exc, self.host, self.service.conf.api.operation_timeout)
+                if not isinstance(exc, (messaging.MessagingException,
+                                        exception.EngineError)):
+                    LOG.exception('operation on %s failed', self.uuids)
+                else:
+                    LOG.warning('operation on %s failed: %s', self.uuids,
+                                error)
+            if error is None:
+                # Still beating: another process must not take the task
+                # over (api/takeover.py) while the reads wait for the
+                # compute.
+                fetched = self._fetch()
         finally:
             self._stop.set()
             poller.join()
         if error is None:
-            fetched = self._fetch()
             try:
                 ctx = db_api.RequestContext()
                 with db_api.writer(ctx):

@@ -84,6 +84,10 @@ class InstanceOperations:
         self.locator = locator
         self.export_dir = export_dir
         self._jobs = {}  # uuid -> {'op', 'percent', 'what'}
+        # uuid -> {'op', 'name', 'error'}: how the last job ended. The API
+        # process that called may have died meanwhile (a recycled WSGI
+        # worker); the one that takes its task over reads the end here.
+        self._ended = {}
         self._jobs_lock = threading.Lock()
 
     # -- plumbing ---------------------------------------------------------
@@ -102,8 +106,39 @@ class InstanceOperations:
             state_path=located.state_path, progress=progress,
             lock_wait=lock_wait)
 
+    def _begin(self, uuids, op):
+        """Show the job of ``op`` on every instance, or raise Busy."""
+        with self._jobs_lock:
+            for uuid in uuids:
+                if uuid in self._jobs:
+                    raise errors.Busy(
+                        'instance %s is busy with %s; wait for it to finish'
+                        % (uuid, self._jobs[uuid]['op']))
+            for uuid in uuids:
+                self._jobs[uuid] = {'op': op, 'percent': 0, 'what': op}
+
     @contextlib.contextmanager
-    def _running(self, uuid, op, need_enabled=True):
+    def _job(self, uuids, op, name):
+        """Run the body as the job ``op`` on ``uuids``; its end is kept
+        for get_instance before the job stops showing in progress()."""
+        self._begin(uuids, op)
+        error = None
+        try:
+            yield
+        except Exception as exc:
+            error = (str(exc) if isinstance(exc, errors.LightSnapError) else
+                     'internal error (%s: %s); see the log of the compute'
+                     % (type(exc).__name__, exc))
+            raise
+        finally:
+            with self._jobs_lock:
+                for uuid in uuids:
+                    self._ended[uuid] = {'op': op, 'name': name,
+                                         'error': error}
+                    self._jobs.pop(uuid, None)
+
+    @contextlib.contextmanager
+    def _running(self, uuid, op, need_enabled=True, name=None):
         """The instance's DomainSnapshots, with its job shown by progress()."""
         located = self.locator.locate(check_uuid(uuid), op)
         with located.lock(), _domain_gone_is_not_found(uuid):
@@ -114,17 +149,8 @@ class InstanceOperations:
                     raise errors.InvalidState(
                         'light snapshots are not enabled on instance %s; '
                         'enable them first' % uuid)
-            with self._jobs_lock:
-                if uuid in self._jobs:
-                    raise errors.Busy(
-                        'instance %s is busy with %s; wait for it to finish'
-                        % (uuid, self._jobs[uuid]['op']))
-                self._jobs[uuid] = {'op': op, 'percent': 0, 'what': op}
-            try:
+            with self._job([uuid], op, name):
                 yield ds
-            finally:
-                with self._jobs_lock:
-                    self._jobs.pop(uuid, None)
 
     def _snapshot_view(self, st, item):
         size = 0
@@ -147,6 +173,7 @@ class InstanceOperations:
             'root_index': st.root_index if st else 0,
             'snapshots': snapshots,
             'job': self.progress(uuid),
+            'last_job': self.last_job(uuid),
         }
 
     # -- operations ---------------------------------------------------------
@@ -172,19 +199,19 @@ class InstanceOperations:
     def create_snapshot(self, uuid, name=None, quiesce='auto'):
         if name is not None:
             names.check_snapshot_name(name)
-        with self._running(uuid, 'create') as ds:
+        with self._running(uuid, 'create', name=name) as ds:
             item = ds.create(name, quiesce_mode=quiesce)
             st = ds.state_file.load()
         return self._snapshot_view(st, item)
 
     def delete_snapshot(self, uuid, name, purge=False):
         names.check_snapshot_name(name)
-        with self._running(uuid, 'delete') as ds:
+        with self._running(uuid, 'delete', name=name) as ds:
             return ds.delete(name, purge=bool(purge))
 
     def revert_snapshot(self, uuid, name):
         names.check_snapshot_name(name)
-        with self._running(uuid, 'revert') as ds:
+        with self._running(uuid, 'revert', name=name) as ds:
             return ds.revert(name)
 
     def commit_all(self, uuid):
@@ -195,7 +222,7 @@ class InstanceOperations:
     def export_snapshot(self, uuid, name, file):
         names.check_snapshot_name(name)
         names.check_basename(file, 'export file name')
-        with self._running(uuid, 'export') as ds:
+        with self._running(uuid, 'export', name=name) as ds:
             st = ds.state_file.load()
             targets = sorted(st.snapshot(name).layers)
             os.makedirs(self.export_dir, exist_ok=True)
@@ -222,7 +249,7 @@ class InstanceOperations:
         return uuids, located
 
     @contextlib.contextmanager
-    def _set_operation(self, uuids, op):
+    def _set_operation(self, uuids, op, set_name):
         uuids, located = self._set_members(uuids, op)
         with contextlib.ExitStack() as stack:
             for u in uuids:
@@ -233,6 +260,8 @@ class InstanceOperations:
                     raise errors.InvalidState(
                         'light snapshots are not enabled on instance %s; '
                         'enable them first' % u)
+            # Shown on every member, as a job of one instance is.
+            stack.enter_context(self._job(uuids, op, set_name))
             by_uuid = {}
 
             def open_domain(u):
@@ -242,7 +271,7 @@ class InstanceOperations:
 
     def create_set(self, set_name, uuids, quiesce='auto'):
         names.check_snapshot_name(set_name, 'set name')
-        with self._set_operation(uuids, 'set-create') as (
+        with self._set_operation(uuids, 'set-create', set_name) as (
                 members, open_domain, by_uuid):
             result = sets.create(self.host, set_name, members,
                                  quiesce_mode=quiesce,
@@ -258,13 +287,13 @@ class InstanceOperations:
                 'freeze_window': result['freeze_window']}
 
     def restore_set(self, set_name, uuids):
-        with self._set_operation(uuids, 'set-restore') as (
+        with self._set_operation(uuids, 'set-restore', set_name) as (
                 members, open_domain, _):
             sets.restore(self.host, set_name, open_domain=open_domain)
         return {'restored': set_name, 'members': members}
 
     def delete_set(self, set_name, uuids):
-        with self._set_operation(uuids, 'set-delete') as (
+        with self._set_operation(uuids, 'set-delete', set_name) as (
                 members, open_domain, _):
             sets.delete(self.host, set_name, open_domain=open_domain)
         return {'deleted': set_name, 'members': members}
@@ -273,6 +302,13 @@ class InstanceOperations:
         with self._jobs_lock:
             job = self._jobs.get(uuid)
             return dict(job) if job else None
+
+    def last_job(self, uuid):
+        """How the last job on ``uuid`` ended since this service started
+        ({'op', 'name', 'error'}: error None on success), or None."""
+        with self._jobs_lock:
+            ended = self._ended.get(uuid)
+            return dict(ended) if ended else None
 
 
 def local(uri=host_mod.DEFAULT_URI, state_dir=host_mod.DEFAULT_STATE_DIR,

@@ -21,6 +21,9 @@ or none.
 A running task carries a heartbeat that its worker renews; a task whose
 heartbeat is older than ``stale_after`` seconds was left by a process that
 died and may be claimed again, so an instance never stays busy for ever.
+Long before that, an API process may take over a running task whose
+heartbeat stopped (``take_over``): the compute still runs the operation
+whatever happened to its caller, and the task follows it to its end.
 """
 
 import datetime
@@ -74,6 +77,48 @@ def touch_if_idle(instance_uuid, seen, context=None):
                           table.c.task_state != models.TASK_RUNNING))
             .values(updated_at=timeutils.utcnow()))
         return result.rowcount == 1
+
+
+def silent(older_than, context=None):
+    """The rows of running tasks whose heartbeat is older than
+    ``older_than`` seconds, oldest first."""
+    table = _table()
+    cutoff = timeutils.utcnow() - datetime.timedelta(seconds=older_than)
+    with api.reader(context) as session:
+        return session.execute(
+            sa.select(table.c.instance_uuid, table.c.task,
+                      table.c.task_heartbeat)
+            .where(table.c.task_state == models.TASK_RUNNING)
+            .where(table.c.task_heartbeat < cutoff)
+            .order_by(table.c.task_heartbeat)).all()
+
+
+def take_over(instance_uuids, task, older_than):
+    """Renew the heartbeat of ``task`` on every instance if it is still
+    running with a heartbeat older than ``older_than`` seconds; whether
+    it was, on all of them (all or none). One conditional UPDATE per
+    instance, as ``claim``: of two processes that race, only the first
+    finds the heartbeat old. Its own transaction, so that a loser leaves
+    nothing changed."""
+    table = _table()
+    now = timeutils.utcnow()
+    cutoff = now - datetime.timedelta(seconds=older_than)
+    try:
+        with api.writer() as session:
+            for uuid in instance_uuids:
+                result = session.execute(
+                    table.update()
+                    .where(table.c.instance_uuid == uuid)
+                    .where(table.c.task == task)
+                    .where(table.c.task_state == models.TASK_RUNNING)
+                    .where(table.c.task_heartbeat < cutoff)
+                    .values(task_heartbeat=now, updated_at=now))
+                if result.rowcount != 1:
+                    # Rolls back the members taken already.
+                    raise exception.InstanceBusy(uuid=uuid)
+    except exception.InstanceBusy:
+        return False
+    return True
 
 
 def heartbeat(instance_uuids, progress=None, context=None):
