@@ -135,6 +135,16 @@ class Action(object):
         self.started = time.monotonic()
         self._send('start', 'info')
 
+    def resume(self):
+        """Go on with an action whose start another API process sent
+        before it died (nova_lightsnap.api.takeover): nothing is sent;
+        the duration counts from here."""
+        self.started = time.monotonic()
+        try:
+            self.last = self.payload()
+        except Exception:
+            pass  # sent without the data of before
+
     def end(self):
         self._send('end', 'info', duration=self._duration())
 

@@ -34,6 +34,7 @@ import oslo_messaging as messaging
 from oslo_log import log as logging
 from oslo_utils import uuidutils
 
+from nova_lightsnap.api import notifications
 from nova_lightsnap.api import sync
 from nova_lightsnap.db import api as db_api
 from nova_lightsnap.db import models
@@ -114,20 +115,45 @@ class Takeover(object):
         LOG.warning('%s on %s: its lightsnap-api worker stopped; this '
                     'process follows it on %s', self.task, self.uuids,
                     self.host)
+        notices = self._notices()
         try:
             if not self._follow():
                 return False
             fetched = self._fetch()
             if fetched is None:
                 return False
-            self._end(fetched)
-            return True
+            error = self._end(fetched)
         except Exception:
             # Left running with the heartbeat written last: taken over
             # again once it is old.
             LOG.exception('taking over %s on %s failed', self.task,
                           self.uuids)
             return False
+        for notice in notices:
+            if error is None:
+                notice.end()
+            else:
+                notice.error(error)
+        return True
+
+    def _notices(self):
+        """The notifications of the operation's end, which its worker
+        would have sent."""
+        svc, ctxt, host = self.svc, self.rpc_ctxt, self.host
+        if self.snapset is not None:
+            notices = [notifications.snapshot_set(
+                svc, ctxt, self.task.split('-', 1)[1], self.snapset.id,
+                host)]
+        elif self.task == 'commit-all':
+            notices = [notifications.instance(svc, ctxt, 'commit_all',
+                                              self.uuid, host)]
+        else:
+            notices = [notifications.snapshot(svc, ctxt, self.task,
+                                              self.uuid, name, host)
+                       for name in self.targets]
+        for notice in notices:
+            notice.resume()
+        return notices
 
     def stop(self):
         self._stop.set()
@@ -213,6 +239,7 @@ class Takeover(object):
             tasks.finish(self.uuids, error, context=ctx)
         LOG.warning('%s on %s ended (taken over): %s', self.task,
                     self.uuids, error or 'done')
+        return error
 
     def _fail(self, message, ctx):
         for name in self.targets:

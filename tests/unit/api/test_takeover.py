@@ -372,3 +372,44 @@ class FollowTest(TakeoverTestCase):
         self.assertEqual('available', self.snapshot('s1')[0])
         self.assertEqual((None, None, None), self.task_of(base.UUID_A))
         self.assertEqual([], reaper.scan())
+
+
+class Recorder(object):
+
+    def __init__(self):
+        self.sent = []
+
+    def info(self, ctxt, event_type, payload):
+        self.sent.append((event_type, payload['lightsnap_object.data']))
+
+    error = info
+
+
+class NoticeTest(TakeoverTestCase):
+
+    def test_the_end_its_worker_would_have_notified(self):
+        self.service.notifier = Recorder()
+        self.running([base.UUID_A], 'delete')
+        db_api.snapshot_create(base.UUID_A, 's1', state=models.DELETING,
+                               size=4096)
+        self.client.instance(base.UUID_A, [],
+                             {'op': 'delete', 'name': 's1', 'error': None})
+        self.assertTrue(self.take_over(base.UUID_A, 'delete'))
+        # The start was sent by the worker that died.
+        [(event, data)] = self.service.notifier.sent
+        self.assertEqual('lightsnap.snapshot.delete.end', event)
+        self.assertEqual(('deleted', 4096, 'project-a'),
+                         (data['state'], data['size'], data['project_id']))
+
+    def test_a_failure_is_notified_with_its_message(self):
+        self.service.notifier = Recorder()
+        self.running([base.UUID_A], 'create')
+        db_api.snapshot_create(base.UUID_A, 's1', state=models.CREATING)
+        self.client.instance(base.UUID_A, [],
+                             {'op': 'create', 'name': 's1',
+                              'error': 'disk full'})
+        self.assertTrue(self.take_over(base.UUID_A, 'create'))
+        [(event, data)] = self.service.notifier.sent
+        self.assertEqual('lightsnap.snapshot.create.error', event)
+        self.assertEqual(('error', 'disk full'),
+                         (data['state'], data['error']))
