@@ -62,6 +62,7 @@ class KilledWorkerTest(base.APITestCase):
         local = manager.local(uri=domains.URI, state_dir=cls.state_dir,
                               export_dir=cls.export_dir, job_timeout=300,
                               job_bandwidth=1)
+        cls.addClassCleanup(local.host.close)
         cls.backend = CountingOperations(local.host, local.locator,
                                          local.export_dir)
         transport = rpc_backend.service_transport(
@@ -71,7 +72,6 @@ class KilledWorkerTest(base.APITestCase):
         compute.start()
         cls.addClassCleanup(compute.wait)
         cls.addClassCleanup(compute.stop)
-        cls.addClassCleanup(local.host.close)
         # The second worker of the same service.
         cls.other = cls.start_server()
 
