@@ -22,6 +22,7 @@ import oslo_messaging as messaging
 from oslo_utils import timeutils
 
 from nova_lightsnap.api import takeover
+from nova_lightsnap.api import worker
 from nova_lightsnap.db import api as db_api
 from nova_lightsnap.db import models
 from nova_lightsnap.db import tasks
@@ -413,3 +414,41 @@ class NoticeTest(TakeoverTestCase):
         self.assertEqual('lightsnap.snapshot.create.error', event)
         self.assertEqual(('error', 'disk full'),
                          (data['state'], data['error']))
+
+
+class WorkerBeatsTest(TakeoverTestCase):
+
+    def test_a_worker_waiting_for_its_last_reads_still_beats(self):
+        """Else another process would take over a live operation while
+        the compute is slow to answer get_instance."""
+        beats = []
+        heartbeat = tasks.heartbeat
+
+        def recorded(uuids, progress=None, context=None):
+            beats.append(progress)
+            return heartbeat(uuids, progress, context)
+
+        self.useFixture(fixtures.MockPatchObject(tasks, 'heartbeat',
+                                                 recorded))
+        self.client.instance(base.UUID_A, [snap('s1')])
+        seen = []
+        get_instance = self.client.get_instance
+
+        def slow_get_instance(ctxt, host, uuid):
+            first = len(beats)
+            for _ in range(200):
+                if len(beats) > first + 1:
+                    break
+                threading.Event().wait(0.02)
+            seen.append(len(beats) - first)
+            return get_instance(ctxt, host, uuid)
+
+        self.client.get_instance = slow_get_instance
+        tasks.claim([base.UUID_A], 'create', 300)
+        db_api.snapshot_create(base.UUID_A, 's1', state=models.CREATING)
+        op = worker.Operation(
+            self.service, HOST, [base.UUID_A], {}, lambda: snap('s1'),
+            lambda result, ctx: None, lambda message, ctx: None).start()
+        op.thread.join(30)
+        self.assertGreater(seen[0], 1)
+        self.assertEqual((None, None, None), self.task_of(base.UUID_A))
