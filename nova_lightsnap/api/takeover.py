@@ -30,8 +30,8 @@ Nothing is called again on the compute: the taker only reads.
 
 import threading
 
-import oslo_messaging as messaging
 from oslo_log import log as logging
+import oslo_messaging as messaging
 from oslo_utils import uuidutils
 
 from nova_lightsnap.api import notifications

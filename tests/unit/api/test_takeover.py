@@ -342,7 +342,7 @@ class FollowTest(TakeoverTestCase):
             return heartbeat(uuids, progress, context)
 
         self.useFixture(fixtures.MockPatchObject(tasks, 'heartbeat',
-                                                      recorded))
+                                                 recorded))
         self.assertTrue(self.take_over(base.UUID_A, 'delete'))
         self.assertEqual([(20, 'running'), (50, 'running'),
                           (80, 'running')], seen)
