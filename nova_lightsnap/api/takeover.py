@@ -62,9 +62,11 @@ def stopped_message(op):
 def silent_after(svc):
     """Seconds without a heartbeat after which a task's worker is taken
     for dead: a few progress intervals, each of which may wait a short
-    timeout for the compute's answer before it writes the heartbeat."""
+    timeout for the compute's answer before it writes the heartbeat; never
+    under 30 s, so that a live worker on a machine under heavy load is not
+    taken for dead (both would then write the outcome)."""
     api = svc.conf.api
-    return max(5.0, 5 * api.progress_interval + 2 * svc.short_timeout)
+    return max(30.0, 5 * api.progress_interval + 2 * svc.short_timeout)
 
 
 class Takeover(object):
