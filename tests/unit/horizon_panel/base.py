@@ -14,6 +14,7 @@
 
 import copy
 
+from openstack_auth import utils as auth_utils
 from openstack_dashboard.test import helpers
 
 from horizon_panel.api import lightsnap as api
@@ -43,6 +44,13 @@ class TestCase(helpers.TestCase):
             catalog.append(service)
         kwargs.setdefault('service_catalog', catalog)
         super()._setup_user(**kwargs)
+
+    def setUp(self):
+        # openstack_auth's middleware patches Django's get_user at its
+        # first request; tests that give self.request to the API before
+        # any request went through the test client need it done already.
+        auth_utils.patch_middleware_get_user()
+        super().setUp()
 
     def messages_of(self, response, level=None):
         from django.contrib import messages
