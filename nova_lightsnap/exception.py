@@ -82,6 +82,13 @@ class PolicyNotAuthorized(Forbidden):
     msg_fmt = 'policy does not allow %(action)s'
 
 
+class QuotaExceeded(Forbidden):
+    """A create would take a project (or an instance) over a limit."""
+
+    msg_fmt = ('quota exceeded for %(resource)s: limit %(limit)d, usage '
+               '%(usage)d, requested %(requested)d')
+
+
 class NotFound(LightSnapException):
     msg_fmt = 'Not found.'
     code = 404

@@ -17,6 +17,7 @@ the path's named parts."""
 import re
 
 from nova_lightsnap.api.handlers import instance
+from nova_lightsnap.api.handlers import limits
 from nova_lightsnap.api.handlers import root
 from nova_lightsnap.api.handlers import snapshot
 from nova_lightsnap.api.handlers import snapshot_set
@@ -43,6 +44,7 @@ ROUTE_DECLARATIONS = {
     '/v1/sets/{set_id}': {'GET': snapshot_set.get_set,
                           'DELETE': snapshot_set.delete},
     '/v1/sets/{set_id}/restore': {'POST': snapshot_set.restore},
+    '/v1/limits': {'GET': limits.show_limits},
 }
 
 

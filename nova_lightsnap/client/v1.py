@@ -113,6 +113,14 @@ class Client:
     def delete_set(self, set_id):
         return self.http.request('DELETE', '/sets/%s' % _q(set_id))['set']
 
+    # -- quotas -----------------------------------------------------------
+
+    def get_limits(self, project_id=None):
+        """{'project_id', 'resources': {name: {'limit', 'usage'}}} of the
+        caller's project, or of ``project_id`` (admin)."""
+        params = {'project_id': project_id} if project_id else None
+        return self._get('/limits', 'limits', params)
+
     # -- waiting for 202 operations ---------------------------------------
 
     def wait_snapshot(self, uuid, name, until=('available',), gone_ok=False,

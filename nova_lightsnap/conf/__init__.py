@@ -18,7 +18,8 @@ Each service registers the groups it reads on its own ``ConfigOpts``:
 * nova-compute with the driver: ``[lightsnap]`` of nova.conf
   (:func:`register_driver_opts`, on Nova's CONF);
 * lightsnap-api: ``[api]``, ``[database]``, ``[oslo_middleware]
-  max_request_body_size`` and ``[nova]`` (:func:`register_api_opts`);
+  max_request_body_size``, ``[nova]`` and ``[quota]``
+  (:func:`register_api_opts`);
 * lightsnap-scheduler: ``[scheduler]`` and ``[lightsnap_api]``
   (:func:`register_scheduler_opts`).
 
@@ -33,6 +34,7 @@ from nova_lightsnap.conf import database
 from nova_lightsnap.conf import lightsnap
 from nova_lightsnap.conf import lightsnap_api
 from nova_lightsnap.conf import nova
+from nova_lightsnap.conf import quota
 from nova_lightsnap.conf import scheduler
 
 
@@ -47,6 +49,7 @@ def register_api_opts(conf):
     # middleware, so registered before either starts.
     conf.register_opts(sizelimit.OPTS, group='oslo_middleware')
     nova.register_opts(conf)
+    quota.register_opts(conf)
 
 
 def register_scheduler_opts(conf):

@@ -19,6 +19,7 @@ from nova_lightsnap.conf import database
 from nova_lightsnap.conf import lightsnap
 from nova_lightsnap.conf import lightsnap_api
 from nova_lightsnap.conf import nova
+from nova_lightsnap.conf import quota
 from nova_lightsnap.conf import scheduler
 
 
@@ -30,7 +31,8 @@ def list_opts():
 def list_api_opts():
     """Namespace ``nova_lightsnap.api``: lightsnap-api's own groups
     (``[oslo_middleware]`` comes from oslo.middleware's namespace)."""
-    return api.list_opts() + database.list_opts() + nova.list_opts()
+    return (api.list_opts() + database.list_opts() + nova.list_opts() +
+            quota.list_opts())
 
 
 def list_scheduler_opts():

@@ -140,6 +140,11 @@ class DailyScheduler:
                 self.client.create_snapshot(uuid, name=name,
                                             quiesce=self.quiesce)
                 LOG.info('instance %s: taking %s', uuid, name)
+            except client_mod.Forbidden as exc:
+                # Over a quota: asking again at every poll would not free
+                # a unit; the next day's slot tries again.
+                LOG.error('instance %s: %s not taken: %s', uuid, name, exc)
+                return
             except client_mod.Conflict:
                 # Either another scheduler took it (done) or another
                 # operation runs on the instance (later): the list tells.

@@ -71,6 +71,28 @@ def identity(secret):
                     service_id=svc.id, interface=interface,
                     region_id='RegionOne',
                     url='http://127.0.0.1:%d%s' % (port, path))
+        if name == 'lightsnap':
+            registered_limits(idn, svc)
+
+
+# The cloud's defaults for every project (keystone's registered limits of
+# the service lightsnap); a project's own limit overrides one
+# (openstack limit create --project P --service lightsnap ...).
+REGISTERED_LIMITS = {
+    'lightsnap_snapshots': 200,
+    'lightsnap_snapshot_megabytes': 10 * 1024,
+    'lightsnap_snapshots_per_instance': 32,
+}
+
+
+def registered_limits(idn, service):
+    have = {r.resource_name for r in idn.registered_limits(
+        service_id=service.id, region_id='RegionOne')}
+    for name, default in sorted(REGISTERED_LIMITS.items()):
+        if name not in have:
+            idn.create_registered_limit(
+                service_id=service.id, region_id='RegionOne',
+                resource_name=name, default_limit=default)
 
 
 def compute(guest):

@@ -19,6 +19,7 @@ import datetime
 from nova_lightsnap.api import notifications
 from nova_lightsnap.api.objects import compute
 from nova_lightsnap.api.objects import instance
+from nova_lightsnap.api import quota
 from nova_lightsnap.api import sync
 from nova_lightsnap.api import worker
 from nova_lightsnap.db import api as db_api
@@ -76,28 +77,34 @@ def _fail(uuid, name):
     return fail
 
 
-def _claim_new(svc, uuid, name):
+def _claim_new(svc, uuid, project_id, name):
     """The instance's task and the snapshot's row in state creating, in
-    one transaction."""
+    one transaction, within the quotas."""
+    members = [(uuid, project_id)]
+    checked = quota.check(svc, members)
     ctx = db_api.RequestContext()
     with db_api.writer(ctx):
+        quota.hold(members, ctx)
         instance.claim(svc, [uuid], 'create', context=ctx)
-        try:
-            old = db_api.snapshot_get(uuid, name, context=ctx)
-        except exception.NotFound:
-            db_api.snapshot_create(uuid, name, context=ctx,
-                                   state=models.CREATING)
-            return
-        # Under the claim nothing else runs on the instance: a row
-        # still "creating" was left by a worker that died.
-        if old.state not in (models.ERROR, models.CREATING):
-            raise exception.Duplicate(
-                'instance %s already has a snapshot named %r'
-                % (uuid, name))
-        # A retry of a create that failed.
-        db_api.snapshot_update(uuid, name, context=ctx,
-                               state=models.CREATING, progress=0,
-                               error=None, set_id=None)
+        _insert_new(uuid, name, ctx)
+        quota.recheck(checked, members, ctx)
+
+
+def _insert_new(uuid, name, ctx):
+    try:
+        old = db_api.snapshot_get(uuid, name, context=ctx)
+    except exception.NotFound:
+        db_api.snapshot_create(uuid, name, context=ctx,
+                               state=models.CREATING)
+        return
+    # Under the claim nothing else runs on the instance: a row still
+    # "creating" was left by a worker that died.
+    if old.state not in (models.ERROR, models.CREATING):
+        raise exception.Duplicate(
+            'instance %s already has a snapshot named %r' % (uuid, name))
+    # A retry of a create that failed.
+    db_api.snapshot_update(uuid, name, context=ctx, state=models.CREATING,
+                           progress=0, error=None, set_id=None)
 
 
 def create(svc, ctx, found, row, name=None, quiesce='auto'):
@@ -108,7 +115,7 @@ def create(svc, ctx, found, row, name=None, quiesce='auto'):
     uuid = found.uuid
     if name is None:
         name = _default_name(uuid)
-    _claim_new(svc, uuid, name)
+    _claim_new(svc, uuid, row.project_id, name)
     rpc_ctxt = svc.rpc_context(ctx)
 
     def call():

@@ -18,6 +18,7 @@ from nova_lightsnap.api import notifications
 from nova_lightsnap.api.objects import compute
 from nova_lightsnap.api.objects import instance
 from nova_lightsnap.api.objects import snapshot
+from nova_lightsnap.api import quota
 from nova_lightsnap.api import worker
 from nova_lightsnap.db import api as db_api
 from nova_lightsnap.db import models
@@ -84,8 +85,12 @@ def create(svc, ctx, name, instances, quiesce='auto'):
                                 % ', '.join(hosts))
     host = hosts[0]
     uuids = [found.uuid for found, row in instances]
+    # One snapshot per member, each counted for its instance's project.
+    quota_members = [(found.uuid, row.project_id) for found, row in instances]
+    checked = quota.check(svc, quota_members)
     dbctx = db_api.RequestContext()
     with db_api.writer(dbctx):
+        quota.hold(quota_members, dbctx)
         instance.claim(svc, uuids, 'set-create', context=dbctx)
         _drop_failed(ctx.project_id, name, dbctx)
         snapset = db_api.snapshot_set_create(
@@ -94,6 +99,7 @@ def create(svc, ctx, name, instances, quiesce='auto'):
             db_api.snapshot_create(uuid, name, context=dbctx,
                                    state=models.CREATING,
                                    set_id=snapset.id)
+        quota.recheck(checked, quota_members, dbctx)
     rpc_ctxt = svc.rpc_context(ctx)
 
     def call():

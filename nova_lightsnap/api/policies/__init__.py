@@ -24,6 +24,7 @@ import itertools
 
 from nova_lightsnap.api.policies import base
 from nova_lightsnap.api.policies import instance
+from nova_lightsnap.api.policies import limits
 from nova_lightsnap.api.policies import snapshot
 from nova_lightsnap.api.policies import snapshot_set
 
@@ -31,4 +32,4 @@ from nova_lightsnap.api.policies import snapshot_set
 def list_rules():
     return list(itertools.chain(
         base.list_rules(), instance.list_rules(), snapshot.list_rules(),
-        snapshot_set.list_rules()))
+        snapshot_set.list_rules(), limits.list_rules()))

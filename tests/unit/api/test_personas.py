@@ -60,10 +60,14 @@ ROUTES = [
     ('show_set', 'GET', '/v1/sets/{set_id}', None, READER, 200),
     ('restore_set', 'POST', '/v1/sets/{set_id}/restore', None, MEMBER, 202),
     ('delete_set', 'DELETE', '/v1/sets/{set_id}', None, MEMBER, 202),
+    ('show_limits', 'GET', '/v1/limits', None, READER, 200),
+    ('show_other_projects_limits', 'GET', '/v1/limits?project_id=project-b',
+     None, ADMIN, 200),
 ]
 
 LEVEL = {READER: 0, MEMBER: 1, ADMIN: 2}
-OWN_COLLECTIONS = ('list_instances', 'list_sets')
+OWN_COLLECTIONS = ('list_instances', 'list_sets', 'show_limits',
+                   'show_other_projects_limits')
 
 
 def _reader(route):

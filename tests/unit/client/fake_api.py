@@ -148,6 +148,7 @@ class FakeAPI:
         ('GET', r'/v1/sets/(?P<set_id>[^/]+)', 'get_set'),
         ('POST', r'/v1/sets/(?P<set_id>[^/]+)/restore', 'restore_set'),
         ('DELETE', r'/v1/sets/(?P<set_id>[^/]+)', 'delete_set'),
+        ('GET', r'/v1/limits', 'show_limits'),
     ]
 
     def handle(self, method, path, query, headers, body):
@@ -175,6 +176,19 @@ class FakeAPI:
                         'message': exc.message}}
         return 404, {'error': {'code': 404, 'title': 'Not Found',
                                'message': 'no route %s %s' % (method, path)}}
+
+    def h_show_limits(self, ctx, body):
+        project = (ctx['query'].get('project_id') or [ctx['project']])[0]
+        if project != ctx['project'] and 'admin' not in ctx['roles']:
+            raise Error(403, 'Forbidden', 'policy does not allow '
+                                          'lightsnap:limits:show')
+        count = sum(len(self.snapshots[u]) for u, i in
+                    self.instances.items() if i['project_id'] == project)
+        return 200, {'limits': {'project_id': project, 'resources': {
+            'lightsnap_snapshots': {'limit': 10, 'usage': count},
+            'lightsnap_snapshot_megabytes': {'limit': -1, 'usage': 0},
+            'lightsnap_snapshots_per_instance': {'limit': 4,
+                                                 'usage': None}}}}
 
     def _instance(self, ctx, uuid):
         inst = self.instances.get(uuid)

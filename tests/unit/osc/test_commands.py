@@ -23,6 +23,7 @@ from nova_lightsnap import client as client_mod
 from nova_lightsnap.osc import plugin
 from nova_lightsnap.osc import progress
 from nova_lightsnap.osc.v1 import instances
+from nova_lightsnap.osc.v1 import limits
 from nova_lightsnap.osc.v1 import sets
 from nova_lightsnap.osc.v1 import snapshots
 from tests.support import testcase
@@ -52,6 +53,26 @@ class CommandTest(testcase.TestCase):
 
     def parse(self, cls, *argv):
         return cls(self.app, None).get_parser('x').parse_args(list(argv))
+
+
+class LimitsCommandTest(CommandTest):
+
+    def test_show_limits_of_the_own_project(self):
+        self.api.add_snapshot(self.uuid, 's1')
+        rows = json.loads(self.run_cmd(limits.ShowLimits, '-f', 'json'))
+        self.assertEqual([
+            {'Resource': 'lightsnap_snapshot_megabytes', 'Limit': -1,
+             'Usage': 0},
+            {'Resource': 'lightsnap_snapshots', 'Limit': 10, 'Usage': 1},
+            {'Resource': 'lightsnap_snapshots_per_instance', 'Limit': 4,
+             'Usage': None}], rows)
+
+    def test_another_project_is_asked_by_its_id(self):
+        exc = self.assertRaises(client_mod.Forbidden, self.run_cmd,
+                                limits.ShowLimits, '--project', 'p2')
+        self.assertIn('lightsnap:limits:show', str(exc))
+        self.assertTrue(self.api.urls[-1].endswith(
+            '/v1/limits?project_id=p2'), self.api.urls[-1])
 
 
 class SnapshotCommandsTest(CommandTest):

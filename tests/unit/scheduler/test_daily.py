@@ -262,6 +262,26 @@ class SchedulerTest(SchedulerTestBase):
         self.assertTrue(self.scheduler().tick())
         self.assertEqual(1, len(self.creates()))
 
+    def test_over_a_quota_tried_again_the_next_day_only(self):
+        uuid = self.api.add_instance(daily=True)
+        self.api.on_request = self._over_quota
+        sched = self.scheduler()
+        self.clock.set(2026, 11, 22, 2, 30)
+        self.assertTrue(sched.tick())
+        self.clock.set(2026, 11, 22, 9, 0)
+        self.assertTrue(sched.tick())
+        self.assertEqual(1, len(self.creates()))
+        self.api.on_request = None
+        self.clock.set(2026, 11, 23, 2, 30)
+        self.assertTrue(sched.tick())
+        self.assertEqual(['daily-20261123'], self.dailies(uuid))
+
+    def _over_quota(self, method, path):
+        if method == 'POST':
+            raise fake_api.Error(403, 'Forbidden', 'quota exceeded for '
+                                 'lightsnap_snapshots: limit 1, usage 1, '
+                                 'requested 1')
+
     def test_newly_daily_instance_gets_todays_snapshot(self):
         sched = self.scheduler()
         self.clock.set(2026, 11, 22, 2, 30)
