@@ -29,8 +29,10 @@ from nova_lightsnap.db import api as db_api
 from nova_lightsnap import exception
 from nova_lightsnap import names
 
-_UUID = re.compile('^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-'
-                   '[0-9a-f]{12}$')
+# \Z, not $: "$" also matches before a final newline, and libvirt finds
+# the domain of "<uuid>\n" (a fuzzed path's commit-all was accepted).
+_UUID = re.compile(r'^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-'
+                   r'[0-9a-f]{12}\Z')
 _SET_ID = re.compile(r'^[1-9][0-9]{0,9}\Z')
 _MAX_SET_ID = 2 ** 31 - 1  # an Integer column on every backend
 ALL_PROJECTS = policies.instance.ALL_PROJECTS

@@ -52,7 +52,8 @@ def _compile(template):
     # A path part never contains "/"; what it may contain is for the
     # handler to check (names, uuids), with a clear message.
     pattern = re.sub(r'\{(\w+)\}', r'(?P<\1>[^/]+)', template)
-    return re.compile('^' + pattern + '/?$' if template != '/' else '^/$')
+    # \Z, not $: "$" also matches before a final newline ("<uuid>%0A").
+    return re.compile('^' + pattern + r'/?\Z' if template != '/' else r'^/\Z')
 
 
 # The longest valid path (a snapshot's export) fits whole in a message;

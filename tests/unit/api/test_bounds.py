@@ -169,3 +169,27 @@ class ClipTest(testcase.TestCase):
         body = middleware.error_body(400, 'm' * HUGE)
         self.assertEqual(middleware.MAX_MESSAGE + 3,
                          len(body['error']['message']))
+
+
+class FinalNewlineTest(base.APIUnitTestCase):
+    """A path part that ends in a newline ("%0A"), which a "$" in a
+    pattern lets through and libvirt's UUID parser ignores."""
+
+    def setUp(self):
+        super().setUp()
+        # The source as libvirt behaves: "<uuid>\n" finds the domain.
+        lenient = self.source.get
+        self.source.get = lambda uuid: lenient(uuid.strip())
+
+    def test_a_uuid_with_a_final_newline_is_not_found(self):
+        for method, suffix in (('GET', ''), ('POST', '/commit-all'),
+                               ('GET', '/snapshots'),
+                               ('POST', '/snapshots')):
+            status, _, answer = self.request(
+                method, '/v1/instances/%s%%0A%s' % (base.UUID_A, suffix),
+                {} if method == 'POST' else None)
+            self.assertEqual(404, status, (method, suffix, answer))
+
+    def test_a_route_with_a_final_newline_is_not_found(self):
+        status, _, answer = self.request('GET', '/v1/instances%0A')
+        self.assertEqual(404, status, answer)
