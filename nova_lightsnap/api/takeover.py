@@ -36,6 +36,7 @@ from oslo_utils import uuidutils
 
 from nova_lightsnap.api import notifications
 from nova_lightsnap.api import sync
+from nova_lightsnap.api import worker
 from nova_lightsnap.db import api as db_api
 from nova_lightsnap.db import models
 from nova_lightsnap.db import tasks
@@ -181,8 +182,7 @@ class Takeover(object):
                 if job:
                     running = True
                     if percent is None:
-                        percent = max(0, min(100, int(job.get('percent',
-                                                              0))))
+                        percent = worker.job_percent(job)
             if not running:
                 return True
             tasks.heartbeat(self.uuids, percent)

@@ -45,6 +45,11 @@ def timeout_message(host, seconds):
             'service is running)' % (host, seconds))
 
 
+def job_percent(job):
+    """The percent of a compute's ``progress`` answer, within 0-100."""
+    return max(0, min(100, int(job.get('percent', 0))))
+
+
 def error_message(exc, host, timeout):
     if isinstance(exc, messaging.MessagingTimeout):
         return timeout_message(host, timeout)
@@ -95,7 +100,7 @@ class Operation(object):
                 job = self.service.progress_client.progress(
                     rpc_ctxt, self.host, self.uuids[0])
                 if job:
-                    percent = max(0, min(100, int(job.get('percent', 0))))
+                    percent = job_percent(job)
             except Exception as exc:  # a slow compute: next time
                 LOG.debug('progress of %s: %s', self.uuids[0], exc)
             if self._stop.is_set():
