@@ -20,6 +20,7 @@ from oslo_log import log as logging
 import oslo_messaging as messaging
 
 from nova_lightsnap.api import notifications
+from nova_lightsnap.api.objects import compute
 from nova_lightsnap.api import policy
 from nova_lightsnap.api import servers
 from nova_lightsnap.api import takeover
@@ -27,6 +28,11 @@ from nova_lightsnap.compute import rpcapi
 from nova_lightsnap import rpc
 
 LOG = logging.getLogger(__name__)
+
+# A compute busy with builds (its conductor too) answers a first read in
+# seconds, under load more than a progress poll's few; one that has not
+# answered in this long is taken for down (compute.SilentHosts).
+FIRST_SIGHT_TIMEOUT = 20
 
 EMBEDDED_URL = 'fake://'
 
@@ -53,6 +59,11 @@ class Service(object):
             conf.api.rpc_timeout, math.ceil(conf.api.progress_interval * 3)))
         self.progress_client = rpcapi.ComputeClient(
             self.transport, timeout=self.short_timeout)
+        # The first read of an instance makes its record: a read that
+        # times out would list an opted-in instance as not enabled.
+        self.first_sight_timeout = max(self.short_timeout, min(
+            conf.api.rpc_timeout, FIRST_SIGHT_TIMEOUT))
+        self.silent_hosts = compute.SilentHosts(conf.api.rpc_timeout)
         self.notifier = notifications.make_notifier(conf)
         self._server = None
         self._reaper = None

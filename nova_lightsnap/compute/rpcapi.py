@@ -98,8 +98,8 @@ class ComputeClient(object):
             LOG.debug('%s on %s failed: %s', method, host, exc)
             raise _as_local(exc) from None
 
-    def get_instance(self, ctxt, host, uuid):
-        return self._call(ctxt, host, 'get_instance', uuid=uuid)
+    def get_instance(self, ctxt, host, uuid, timeout=None):
+        return self._call(ctxt, host, 'get_instance', timeout, uuid=uuid)
 
     def set_flags(self, ctxt, host, uuid, enable=None, store=None):
         return self._call(ctxt, host, 'set_flags', uuid=uuid,

@@ -12,6 +12,9 @@
 
 """Calls to a compute host that a request waits for."""
 
+import threading
+import time
+
 from oslo_log import log as logging
 import oslo_messaging as messaging
 
@@ -33,18 +36,62 @@ def call(svc, host, func, *args, **kwargs):
         raise exception.ComputeUnreachable(host=host, reason=exc)
 
 
-def state(svc, ctx, found):
+class SilentHosts(object):
+    """The computes that let a first sight's long read time out, in this
+    process: reads of their instances are not sent for ``quiet`` seconds
+    after, so that a listing of many instances on a compute that is down
+    answers from the database at once instead of waiting for each."""
+
+    def __init__(self, quiet):
+        self.quiet = quiet
+        self._lock = threading.Lock()
+        self._since = {}
+
+    def timed_out(self, host):
+        with self._lock:
+            self._since[host] = time.monotonic()
+
+    def answered(self, host):
+        with self._lock:
+            self._since.pop(host, None)
+
+    def silent(self, host):
+        with self._lock:
+            since = self._since.get(host)
+            if since is not None and time.monotonic() - since >= self.quiet:
+                del self._since[host]
+                since = None
+            return since is not None
+
+
+def state(svc, ctx, found, first=False):
     """(the compute's view of ``found``, None) or (None, why it did not
-    answer). The short timeout of progress polls: a request must not wait
-    a minute per instance for a compute that is down."""
+    answer). A request must not wait a minute per instance for a compute
+    that is down: the short timeout of progress polls, or for the read
+    that makes the record (``first``) a longer one, after which the host
+    is left alone for a while (SilentHosts)."""
+    if svc.silent_hosts.silent(found.host):
+        return None, exception.ComputeTimeout(
+            host=found.host, timeout=svc.first_sight_timeout)
+    timeout = svc.first_sight_timeout if first else svc.short_timeout
     try:
-        return svc.progress_client.get_instance(
-            svc.rpc_context(ctx), found.host, found.uuid), None
+        data = svc.client.get_instance(svc.rpc_context(ctx), found.host,
+                                       found.uuid, timeout=timeout)
+    except messaging.MessagingTimeout as exc:
+        if first:
+            svc.silent_hosts.timed_out(found.host)
+        return _not_read(found, exc)
     except (messaging.MessagingException,
             exception.EngineError) as exc:
-        LOG.warning('instance %s: state not read from %s (%s)', found.uuid,
-                    found.host, exc)
-        return None, exc
+        return _not_read(found, exc)
+    svc.silent_hosts.answered(found.host)
+    return data, None
+
+
+def _not_read(found, exc):
+    LOG.warning('instance %s: state not read from %s (%s)', found.uuid,
+                found.host, exc)
+    return None, exc
 
 
 def unless_missing(call, missing):

@@ -45,7 +45,7 @@ def _first_sight(svc, ctx, found):
         claim(svc, [found.uuid], 'sync')
     except exception.InstanceBusy:
         return
-    data, error = compute.state(svc, ctx, found)
+    data, error = compute.state(svc, ctx, found, first=True)
     if error is not None:
         # The task's error marks the record as never read (_unread): the
         # next request tries again.
@@ -62,7 +62,7 @@ def _after_first_sight(svc, row):
     ended: a listing beside it (the daily scheduler lists every project)
     must not show the empty record it reads into. Bounded by that read's
     own timeout; the row as it is after that."""
-    deadline = time.monotonic() + svc.short_timeout + 1
+    deadline = time.monotonic() + svc.first_sight_timeout + 1
     while (row.task == 'sync' and row.task_state == models.TASK_RUNNING and
            time.monotonic() < deadline):
         time.sleep(0.1)

@@ -21,6 +21,7 @@ import webob
 
 from nova_lightsnap.api import config
 from nova_lightsnap.api import deploy
+from nova_lightsnap.api.objects import compute
 from nova_lightsnap.api import policy
 from nova_lightsnap.api import servers
 from nova_lightsnap.db import api as db_api
@@ -54,6 +55,8 @@ class FakeService(object):
         self.client = client
         self.progress_client = client
         self.short_timeout = 3
+        self.first_sight_timeout = 20
+        self.silent_hosts = compute.SilentHosts(60)
         self.enforcer = policy.make_enforcer(conf)
         self.notifier = None
 

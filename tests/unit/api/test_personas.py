@@ -109,7 +109,7 @@ class Compute(object):
             'snapshots': [{'name': 'snap1', 'size': 1},
                           {'name': 'set1', 'size': 1, 'set': 'set1'}]}
 
-    def get_instance(self, ctxt, host, uuid):
+    def get_instance(self, ctxt, host, uuid, timeout=None):
         raise messaging.MessagingTimeout('not asked in these tests')
 
     progress = get_instance

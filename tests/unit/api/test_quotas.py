@@ -47,7 +47,7 @@ class Compute(object):
     def __init__(self):
         self.asked = []
 
-    def get_instance(self, ctxt, host, uuid):
+    def get_instance(self, ctxt, host, uuid, timeout=None):
         raise messaging.MessagingTimeout('not asked in these tests')
 
     progress = get_instance

@@ -45,12 +45,15 @@ class Compute(object):
         self.down = False
         self.timeouts = 0  # reads that time out before it answers again
         self.gate = None  # an Event the reads wait for when set
+        self.answers_in = 0  # seconds a read takes
+        self.read_timeouts = []
 
-    def get_instance(self, ctxt, host, uuid):
+    def get_instance(self, ctxt, host, uuid, timeout=None):
         self.reads += 1
+        self.read_timeouts.append(timeout)
         if self.gate is not None:
             self.gate.wait(30)
-        if self.down or self.timeouts:
+        if self.down or self.timeouts or (timeout or 0) < self.answers_in:
             self.timeouts = max(0, self.timeouts - 1)
             raise messaging.MessagingTimeout('no answer')
         return dict(self.instance)
@@ -88,6 +91,7 @@ class RefreshTest(base.APIUnitTestCase):
         status, _, body = self.request('GET', '/v1/instances/' + base.UUID_A)
         self.assertFalse(body['instance']['enabled'])
         self.client.down = False
+        self.service.silent_hosts.quiet = 0
         status, _, body = self.request('GET', '/v1/instances/' + base.UUID_A)
         self.assertTrue(body['instance']['enabled'])
 
@@ -160,6 +164,7 @@ class FirstSightTest(base.APIUnitTestCase):
         row = db_api.instance_get(base.UUID_A)
         self.assertIn('not read from the compute yet', row.task_error)
         self.client.down = False
+        self.service.silent_hosts.quiet = 0
         self.assertEqual({base.UUID_A: True}, self.listed())
         reads = self.client.reads
         self.assertEqual({base.UUID_A: True}, self.listed())
@@ -179,6 +184,40 @@ class FirstSightTest(base.APIUnitTestCase):
         threading.Timer(0.5, self.client.gate.set).start()
         self.assertEqual({base.UUID_A: True}, self.listed())
         self.assertEqual(1, self.client.reads)  # its answer, not a new read
+
+    def test_the_first_sight_waits_longer_than_a_progress_poll(self):
+        # A compute busy with builds answers after a progress poll's
+        # timeout: the first sight still makes the record from its answer.
+        self.client.answers_in = self.service.short_timeout + 1
+        self.assertEqual({base.UUID_A: True}, self.listed())
+        self.assertEqual([self.service.first_sight_timeout],
+                         self.client.read_timeouts)
+        self.assertGreater(self.service.first_sight_timeout,
+                           self.service.short_timeout)
+        # Later reads are refreshes, each at the poll's short timeout.
+        self.request('GET', '/v1/instances/' + base.UUID_A)
+        self.assertEqual(2, self.client.reads)
+        self.assertEqual(self.service.short_timeout,
+                         self.client.read_timeouts[-1])
+
+    def test_a_compute_silent_at_first_sight_is_left_alone_a_while(self):
+        self.source.servers[base.UUID_B] = servers.Server(
+            base.UUID_B, 'project-a', 'compute-1', 'b')
+        self.client.down = True
+        self.assertEqual({base.UUID_A: False, base.UUID_B: False},
+                         self.listed())
+        # One long read timed out; the other instance of that compute and
+        # the next listings answer from the database without asking it.
+        self.assertEqual(1, self.client.reads)
+        self.listed()
+        self.assertEqual(1, self.client.reads)
+        self.assertIn('did not answer',
+                      db_api.instance_get(base.UUID_B).task_error)
+        # Once the quiet time is over it is asked again.
+        self.client.down = False
+        self.service.silent_hosts.quiet = 0
+        self.assertEqual({base.UUID_A: True, base.UUID_B: True},
+                         self.listed())
 
     def test_an_instance_first_seen_without_a_host_is_read_once_it_has_one(
             self):

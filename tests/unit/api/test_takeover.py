@@ -63,7 +63,7 @@ class Compute(object):
             return {'op': 'x', 'percent': percents.pop(0), 'what': 'x'}
         return None
 
-    def get_instance(self, ctxt, host, uuid):
+    def get_instance(self, ctxt, host, uuid, timeout=None):
         self.calls.append(('get_instance', uuid))
         return self.instances[uuid]
 

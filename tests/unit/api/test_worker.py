@@ -38,7 +38,7 @@ class SlowCompute(object):
         self.snapshots = []
         self.fail_with = None
 
-    def get_instance(self, ctxt, host, uuid):
+    def get_instance(self, ctxt, host, uuid, timeout=None):
         return dict(INSTANCE, snapshots=list(self.snapshots))
 
     def set_flags(self, ctxt, host, uuid, enable=None, store=None):
