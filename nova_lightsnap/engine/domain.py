@@ -26,6 +26,7 @@ import libvirt
 from nova_lightsnap import chain
 from nova_lightsnap.engine import collect
 from nova_lightsnap.engine import errors
+from nova_lightsnap.engine import foreign
 from nova_lightsnap.engine import images
 from nova_lightsnap.engine import layout
 from nova_lightsnap.engine import operations
@@ -217,11 +218,17 @@ class DomainSnapshots(operations.Operations, recovery.Recovery, store.Store,
                 'resume it first' % self.name)
 
     @contextlib.contextmanager
-    def operation(self):
-        """Lock the domain and yield its consistent, recovered state."""
+    def operation(self, refuse_foreign=True):
+        """Lock the domain and yield its consistent, recovered state.
+        ``refuse_foreign`` False: the operation (turning light snapshots
+        off) is harmless beside libvirt's own snapshots."""
         os.makedirs(os.path.dirname(self.state_file.path), exist_ok=True)
         with self.state_file.locked(self.name, wait=self.lock_wait):
             self._check_not_saved()
+            if refuse_foreign:
+                # Before anything is adopted or written.
+                foreign.refuse_libvirt_snapshots(self.conn, self.dom,
+                                                 self.name)
             st = self.state_file.load()
             if st is None:
                 st = self._adopt()
@@ -272,14 +279,24 @@ class DomainSnapshots(operations.Operations, recovery.Recovery, store.Store,
             actual = [i.ref for i in live.chain[:len(expected)]]
             if not running:
                 expected, actual = expected[:1], actual[:1]
-            if expected != actual:
-                raise errors.ChainMismatch(
-                    'disk %s of %s is on %s, but the light-snapshot metadata '
-                    '(%s) expects %s; the chain was changed outside '
-                    'lightsnap' % (target, self.name,
-                                   ' <- '.join(r.url for r in actual),
-                                   self.state_file.path,
-                                   ' <- '.join(r.url for r in expected)))
+            if expected == actual:
+                continue
+            if not st.snapshots and not st.journal:
+                # Nothing rests on the image adopted before: the one
+                # active now (an external snapshot taken meanwhile) is.
+                LOG.info('%s: disk %s is on %s now; adopted', self.name,
+                         target, live.active.ref.url)
+                st.disks = self._adopt().disks
+                self._save(st)
+                return
+            raise errors.ChainMismatch(
+                'disk %s of %s is on %s, but the light-snapshot metadata '
+                '(%s) expects %s; the chain was changed outside lightsnap. '
+                'Nothing was changed; %s'
+                % (target, self.name, ' <- '.join(r.url for r in actual),
+                   self.state_file.path,
+                   ' <- '.join(r.url for r in expected),
+                   foreign.chain_advice(self.name, target, running)))
 
     def _actives(self):
         return {t: d.active.ref for t, d in self._disks().items()}

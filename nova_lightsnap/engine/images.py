@@ -170,6 +170,7 @@ def create_overlay(ref, backing, backing_format, capacity):
         # -u: the backing file is named, not opened, so a relative name that
         # only resolves beside the final location is fine (and gluster
         # needs no connection from qemu-img).
+        _private(staging)
         qemu_img('create', '-q', '-f', 'qcow2', '-F', backing_format,
                  '-b', backing, '-u', staging, capacity)
         if ref.kind == 'gluster':
@@ -249,6 +250,18 @@ def _fsync(path):
         os.close(fd)
 
 
+def _private(path):
+    """An empty file at ``path`` that only its owner can read or write,
+    for qemu-img to write an image into: it keeps the mode of a file it
+    writes over, and would make a new one readable by everyone (libvirt
+    had the same defect with overlays of inactive domains until 11.10)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
+
+
 def _drop(*paths):
     for path in paths:
         with contextlib.suppress(FileNotFoundError):
@@ -260,7 +273,7 @@ def _copy_on(staging, source, source_format, backing, backing_format,
     """``staging``: a new qcow2 reading as the local image ``source``, on
     ``backing`` (relative to its directory) instead, compared with
     ``source`` before it is used: the copy is what lets the original go."""
-    _drop(staging)
+    _private(staging)
     qemu_img('create', '-q', '-f', 'qcow2', '-F', source_format, '-b',
              os.path.relpath(source, os.path.dirname(staging)), '-u',
              staging, size)
@@ -330,6 +343,7 @@ def export(src, dest, progress=None, fmt='qcow2'):
         raise errors.InvalidInput('%s exists; choose a new file name' % dest)
     partial = '%s.partial-%d' % (dest, os.getpid())
     try:
+        _private(partial)
         # -U: the layer is read-only by construction and QEMU holds a lock.
         qemu_img('convert', '-p', '-U', '-O', fmt, src.url, partial,
                  progress=progress or (lambda pct: None))

@@ -179,7 +179,7 @@ class Operations:
 
     def set_flags(self, enabled=None, store=None):
         """Change the per-domain flags; adopts the domain if need be."""
-        with self.operation() as st:
+        with self.operation(refuse_foreign=enabled is not False) as st:
             if enabled is False and st.snapshots:
                 raise errors.InvalidState(
                     'domain %s still has %d light snapshot(s); delete them '

@@ -171,7 +171,11 @@ class DomainState:
 def _write_atomically(path, text):
     tmp = '%s.tmp.%d' % (path, os.getpid())
     try:
-        with open(tmp, 'w') as handle:
+        # Owner only, like the images whose names and places it holds
+        # (a file a killed writer left keeps its mode through O_CREAT).
+        with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC,
+                          0o600), 'w') as handle:
+            os.fchmod(handle.fileno(), 0o600)
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())

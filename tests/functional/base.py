@@ -66,6 +66,8 @@ class EngineTestCase(testcase.TestCase):
         self.model = Model(sorted(self.disks))
         self.rng = random.Random(1234)
         self._pattern = 0
+        # Images made outside the engine (virsh) that stay in the chain.
+        self.outside = set()
 
     def domain_fixture(self):
         return domains.TestDomain(self.disks, self.running,
@@ -195,12 +197,42 @@ class EngineTestCase(testcase.TestCase):
             bucket.update(dstate.layers)
         local = {f for f in self.vm.local_files()
                  if not f.endswith(('.json', '.lock', '.lightsnap-store'))}
+        # What virsh made stays, in the chain or below the adopted image.
+        local -= {os.path.basename(p) for p in self.outside} - want_local
         self.assertEqual(sorted(want_local), sorted(local), context)
         self.assertEqual(sorted(self.kept_files(st)),
                          sorted(self.store_files(st)), context)
         if want_gluster:
             self.assertEqual(sorted(want_gluster), self.vm.gluster_files(),
                              context)
+        self.assert_private(st, context)
+
+    def assert_private(self, st, context=''):
+        """What the engine wrote (layers, kept files, metadata) is never
+        readable by other users: it holds the guest's data, or says where
+        it is. The test's own images are not its to judge."""
+        mine = {r.url for r in self.vm.roots.values()} | self.outside
+        registry = self.host.registry
+        paths = [registry.find_domain(self.vm.name)['state'],
+                 os.path.join(registry.domains_dir, st.uuid + '.json')]
+        paths += self.kept_files(st)
+        gluster = []
+        for dstate in st.disks.values():
+            for name in dstate.layers:
+                ref = dstate.ref(name)
+                if ref.url in mine:
+                    continue
+                if ref.kind == 'file':
+                    paths.append(ref.path)
+                else:
+                    gluster.append(ref)
+        modes = {p: os.stat(p).st_mode for p in paths}
+        if gluster:
+            vol = domains.gluster_volume()
+            modes.update({r.url: vol.stat('/' + r.path).st_mode
+                          for r in gluster})
+        self.assertEqual({}, {p: oct(m & 0o777) for p, m in modes.items()
+                              if m & 0o007}, context)
 
     def kept_files(self, st):
         """What the metadata says the store holds: the kept files."""

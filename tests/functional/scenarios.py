@@ -139,6 +139,9 @@ class Scenarios:
         self.dom().export('s1', 'vda', dest)
         info = self._image_info(dest)
         self.assertNotIn('backing-filename', info)
+        import os
+        # The guest's data: for whoever exported it, no one else.
+        self.assertEqual(0o600, os.stat(dest).st_mode & 0o777)
         from nova_lightsnap.chain import ImageRef
         self.assertEqual([], self.vm.mismatches(
             ImageRef('file', dest), self.model.snaps['s1']['vda'], 16))
@@ -146,7 +149,6 @@ class Scenarios:
                           'vda', dest)
         self.assertRaises(errors.NotFound, self.dom().export, 's1', 'vdz',
                           dest + '2')
-        import os
         os.unlink(dest)
         self.verify('after export')
 

@@ -71,6 +71,9 @@ class FakeDomain:
     def hasManagedSaveImage(self, flags):
         return 0
 
+    def listAllSnapshots(self, flags):
+        return []  # libvirt's own snapshots: none
+
     def setMetadata(self, *args):
         return 0  # settle: no earlier call runs
 

@@ -18,6 +18,8 @@ import warnings
 from oslo_policy import opts as policy_opts
 from sqlalchemy import exc as sqla_exc
 
+import fixtures
+
 import nova.conf
 from nova.tests.functional.libvirt import base
 
@@ -40,6 +42,11 @@ class LightSnapServersTestBase(base.ServersTestBase):
         saved = {opt: opt.default for opt in policy_opts._options}
         self.addCleanup(lambda: [setattr(opt, 'default', default)
                                  for opt, default in saved.items()])
+        # Nova's fake domains lack the call that lists libvirt's own
+        # snapshots, which the engine makes before every operation.
+        self.useFixture(fixtures.MonkeyPatch(
+            'nova.tests.fixtures.libvirt.Domain.listAllSnapshots',
+            lambda dom, flags=0: []))
         super().setUp()
 
     def _setup_services(self):
