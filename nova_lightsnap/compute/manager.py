@@ -35,6 +35,10 @@ from nova_lightsnap.engine import images
 from nova_lightsnap.engine import sets
 from nova_lightsnap import names
 
+# Jobs that stop a running domain and start it again: a revert to a stored
+# snapshot keeps it off while its layer is copied back.
+RESTARTING_OPS = ('revert', 'set-restore')
+
 
 @contextlib.contextmanager
 def _domain_gone_is_not_found(uuid):
@@ -302,6 +306,13 @@ class InstanceOperations:
         with self._jobs_lock:
             job = self._jobs.get(uuid)
             return dict(job) if job else None
+
+    def restarting(self, uuid):
+        """Whether a job that stops the domain and starts it again (a
+        revert, a set's restore) runs on ``uuid``."""
+        with self._jobs_lock:
+            job = self._jobs.get(uuid)
+            return job is not None and job['op'] in RESTARTING_OPS
 
     def last_job(self, uuid):
         """How the last job on ``uuid`` ended since this service started

@@ -49,6 +49,7 @@ from nova import exception
 from nova.i18n import _
 from nova import rpc as nova_rpc
 from nova import utils
+from nova.virt import event as virtevent
 from nova.virt.libvirt import utils as libvirt_utils
 
 from nova_lightsnap.compute import endpoint
@@ -114,6 +115,20 @@ class LightSnapLibvirtDriver(nova_private.LibvirtDriverBase):
             self._lightsnap_rpc.wait()
             self._lightsnap_rpc = None
         super().cleanup_host(host)
+
+    def emit_event(self, event):
+        # Nova passes a STOPPED event on after 15 s unless the domain
+        # starts again meanwhile, then powers the instance off to match. A
+        # revert that copies a stored snapshot back keeps the domain off
+        # longer on a busy host; it starts it again itself.
+        if (isinstance(event, virtevent.LifecycleEvent) and
+                event.transition == virtevent.EVENT_LIFECYCLE_STOPPED and
+                self.lightsnap_operations.restarting(event.uuid)):
+            LOG.info('Instance %s stopped by a light-snapshot revert, which '
+                     'starts it again: the event is not passed to Nova',
+                     event.uuid)
+            return
+        super().emit_event(event)
 
     # -- light snapshots in Nova's lifecycle ----------------------------------
 
