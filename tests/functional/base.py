@@ -58,6 +58,8 @@ class EngineTestCase(testcase.TestCase):
     running = True
     disk_size = domains.DISK_SIZE
     timeout_seconds = 600
+    # Images made outside the engine (virsh) that stay in the chain.
+    outside = frozenset()
 
     def setUp(self):
         super().setUp()
@@ -66,8 +68,6 @@ class EngineTestCase(testcase.TestCase):
         self.model = Model(sorted(self.disks))
         self.rng = random.Random(1234)
         self._pattern = 0
-        # Images made outside the engine (virsh) that stay in the chain.
-        self.outside = set()
 
     def domain_fixture(self):
         return domains.TestDomain(self.disks, self.running,

@@ -30,6 +30,10 @@ SNAPSHOT_XML = """<domainsnapshot><name>%(name)s</name>
 class ForeignSnapshotsTest(base.EngineTestCase):
     disks = {'vda': 'file'}
 
+    def setUp(self):
+        super().setUp()
+        self.outside = set()
+
     def virsh_snapshot(self, name, metadata=True):
         """An external disk-only snapshot taken by libvirt, as
         ``virsh snapshot-create-as --disk-only [--no-metadata]``."""
