@@ -59,7 +59,7 @@ class EngineTestCase(testcase.TestCase):
     disk_size = domains.DISK_SIZE
     timeout_seconds = 600
     # Images made outside the engine (virsh) that stay in the chain.
-    outside = frozenset()
+    made_outside = frozenset()
 
     def setUp(self):
         super().setUp()
@@ -198,7 +198,8 @@ class EngineTestCase(testcase.TestCase):
         local = {f for f in self.vm.local_files()
                  if not f.endswith(('.json', '.lock', '.lightsnap-store'))}
         # What virsh made stays, in the chain or below the adopted image.
-        local -= {os.path.basename(p) for p in self.outside} - want_local
+        local -= ({os.path.basename(p) for p in self.made_outside} -
+                  want_local)
         self.assertEqual(sorted(want_local), sorted(local), context)
         self.assertEqual(sorted(self.kept_files(st)),
                          sorted(self.store_files(st)), context)
@@ -211,7 +212,7 @@ class EngineTestCase(testcase.TestCase):
         """What the engine wrote (layers, kept files, metadata) is never
         readable by other users: it holds the guest's data, or says where
         it is. The test's own images are not its to judge."""
-        mine = {r.url for r in self.vm.roots.values()} | self.outside
+        mine = {r.url for r in self.vm.roots.values()} | self.made_outside
         registry = self.host.registry
         paths = [registry.find_domain(self.vm.name)['state'],
                  os.path.join(registry.domains_dir, st.uuid + '.json')]

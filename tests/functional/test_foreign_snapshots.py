@@ -32,7 +32,7 @@ class ForeignSnapshotsTest(base.EngineTestCase):
 
     def setUp(self):
         super().setUp()
-        self.outside = set()
+        self.made_outside = set()
 
     def virsh_snapshot(self, name, metadata=True):
         """An external disk-only snapshot taken by libvirt, as
@@ -45,7 +45,7 @@ class ForeignSnapshotsTest(base.EngineTestCase):
         self.vm.domain.snapshotCreateXML(
             SNAPSHOT_XML % {'name': name, 'path': path}, flags)
         # Neither is the engine's to keep or remove.
-        self.outside.update((path, below))
+        self.made_outside.update((path, below))
         self.assertEqual(path, self.vm.disks()['vda'].active.ref.path)
         return path
 
@@ -121,7 +121,7 @@ class ForeignSnapshotsTest(base.EngineTestCase):
         self._pivot(dom)
         self.assertEqual(active, self.vm.disks()['vda'].active.ref.path)
         os.unlink(overlay)
-        self.outside.discard(overlay)
+        self.made_outside.discard(overlay)
         self.create('s2')
         self.write_all()
         self.verify('after merging back and creating s2')
