@@ -251,15 +251,14 @@ def _fsync(path):
 
 
 def _private(path):
-    """An empty file at ``path`` that only its owner can read or write,
+    """A new empty file at ``path`` that only its owner can read or write,
     for qemu-img to write an image into: it keeps the mode of a file it
     writes over, and would make a new one readable by everyone (libvirt
-    had the same defect with overlays of inactive domains until 11.10)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.fchmod(fd, 0o600)
-    finally:
-        os.close(fd)
+    had the same defect with overlays of inactive domains until 11.10).
+    A file left there is unlinked, never truncated: a staging file that a
+    killed process left may be a second name of a live image."""
+    _drop(path)
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def _drop(*paths):
