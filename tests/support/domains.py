@@ -25,6 +25,7 @@ import signal
 import subprocess
 import tempfile
 import threading
+import urllib.parse
 import uuid
 
 import fixtures
@@ -34,7 +35,11 @@ import libvirt_qemu
 from nova_lightsnap import chain
 
 TEST_DIR = os.environ.get('LIGHTSNAP_TEST_DIR', '/var/lib/lightsnap-test')
+# The libvirtd the tests drive: the host's, or a second stack's through its
+# own socket (tools/libvirt-next prints the URI and a PATH whose qemu-img
+# and qemu-io are that stack's).
 URI = os.environ.get('LIGHTSNAP_TEST_URI', 'qemu:///system')
+HOST_LIBVIRT_SOCKET = '/run/libvirt/libvirt-sock'
 GLUSTER_HOST = os.environ.get('LIGHTSNAP_GLUSTER_HOST', '127.0.0.2')
 GLUSTER_VOLUME = os.environ.get('LIGHTSNAP_GLUSTER_VOLUME', 'lightsnap')
 REGION = 256 * 1024  # the unit the tests write and verify
@@ -60,6 +65,20 @@ libvirt.registerErrorHandler(lambda ctx, err: None, None)
 
 def connect():
     return libvirt.open(URI)
+
+
+def libvirt_socket(uri=URI):
+    """The socket of the libvirtd that ``uri`` reaches: its ``socket=``
+    parameter, or the host's own."""
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(uri).query)
+    return query.get('socket', [HOST_LIBVIRT_SOCKET])[0]
+
+
+def qemu_pid_file(name):
+    """Where that libvirtd keeps the PID of domain ``name``'s QEMU: its
+    run directory, beside its socket (a second stack's is in its root)."""
+    return os.path.join(os.path.dirname(libvirt_socket()), 'qemu',
+                        '%s.pid' % name)
 
 
 def libvirt_available():
@@ -275,7 +294,7 @@ class TestDomain(fixtures.Fixture):
         teardown before it exits; the test is over, its data no longer
         matters."""
         try:
-            with open('/run/libvirt/qemu/%s.pid' % self.name) as handle:
+            with open(qemu_pid_file(self.name)) as handle:
                 pid = int(handle.read().strip())
             with open('/proc/%d/cmdline' % pid, 'rb') as handle:
                 ours = b'guest=%s,' % self.name.encode() in handle.read()

@@ -109,7 +109,7 @@ class FaultTestCase(base.EngineTestCase):
         return proc.stderr
 
     def qemu_pid(self):
-        with open('/run/libvirt/qemu/%s.pid' % self.vm.name) as handle:
+        with open(domains.qemu_pid_file(self.vm.name)) as handle:
             return int(handle.read().strip())
 
     def wait_job(self, target, timeout=180):

@@ -32,8 +32,10 @@ import socket
 import struct
 import threading
 
+from tests.support import domains
+
 LIBVIRT_SOCK = os.environ.get('LIGHTSNAP_TEST_LIBVIRT_SOCK',
-                              '/run/libvirt/libvirt-sock')
+                              domains.libvirt_socket())
 
 # Procedure numbers of libvirt's remote protocol (stable on the wire).
 DOMAIN_CREATE = 9
