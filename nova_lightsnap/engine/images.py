@@ -342,7 +342,12 @@ def export(src, dest, progress=None, fmt='qcow2'):
         raise errors.InvalidInput('%s exists; choose a new file name' % dest)
     partial = '%s.partial-%d' % (dest, os.getpid())
     try:
-        _private(partial)
+        try:
+            _private(partial)
+        except OSError as exc:
+            raise errors.InvalidInput('cannot write %s: %s; choose a '
+                                      'writable place' % (
+                                          dest, exc.strerror or exc)) from None
         # -U: the layer is read-only by construction and QEMU holds a lock.
         qemu_img('convert', '-p', '-U', '-O', fmt, src.url, partial,
                  progress=progress or (lambda pct: None))

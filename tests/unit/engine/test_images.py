@@ -67,3 +67,35 @@ class QemuImgTest(testcase.TestCase):
         runs = self.fake('exit 1', crash=False)
         self.assertRaises(errors.LightSnapError, images.info, REF)
         self.assertEqual(1, runs())
+
+
+class PrivateFilesTest(testcase.TestCase):
+    """Real qemu-img, local files: what it writes is the owner's only."""
+
+    def setUp(self):
+        super().setUp()
+        self.dir = self.useFixture(fixtures.TempDir()).path
+
+    def test_a_left_staging_file_is_unlinked_not_truncated(self):
+        # A killed create left its staging name linked to the live image.
+        live = os.path.join(self.dir, 'live')
+        with open(live, 'w') as handle:
+            handle.write('guest data')
+        staging = os.path.join(self.dir, 'staging')
+        os.link(live, staging)
+        images._private(staging)
+        with open(live) as handle:
+            self.assertEqual('guest data', handle.read())
+        self.assertEqual(0o600, os.stat(staging).st_mode & 0o777)
+        self.assertEqual(0, os.stat(staging).st_size)
+
+    def test_an_export_is_the_owners_only_and_a_bad_place_is_said(self):
+        src = os.path.join(self.dir, 'src.qcow2')
+        images.qemu_img('create', '-q', '-f', 'qcow2', src, '1M')
+        dest = os.path.join(self.dir, 'out.qcow2')
+        images.export(chain.ImageRef('file', src), dest)
+        self.assertEqual(0o600, os.stat(dest).st_mode & 0o777)
+        err = self.assertRaises(
+            errors.InvalidInput, images.export, chain.ImageRef('file', src),
+            os.path.join(self.dir, 'missing', 'out.qcow2'))
+        self.assertIn('choose a writable place', str(err))
