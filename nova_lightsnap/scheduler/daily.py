@@ -108,18 +108,29 @@ class DailyScheduler:
             if uuid in self.done:
                 continue
             try:
-                self.run_instance(uuid, slot)
+                taken = self.run_instance(uuid, slot)
             except client_mod.ClientError as exc:
                 LOG.warning('instance %s: %s; tried again in %d s', uuid,
                             exc, self.poll_interval)
                 left += 1
             else:
-                self.done.add(uuid)
+                if taken:
+                    self.done.add(uuid)
         return left == 0
 
     def run_instance(self, uuid, slot):
+        """False when the instance's daily snapshots were turned off since
+        the listing: a listing of every project takes a while, and a user
+        who turns daily off must not get one more daily snapshot (and a
+        frozen guest) from it."""
+        inst = self.client.get_instance(uuid)
+        if not inst.get('daily') or not inst.get('enabled', True):
+            LOG.info('instance %s: daily snapshots turned off since the '
+                     'listing; none taken', uuid)
+            return False
         self.snapshot(uuid, daily_name(slot))
         self.retain(uuid)
+        return True
 
     def _wait_snapshot(self, uuid, name, **kwargs):
         return self.client.wait_snapshot(

@@ -150,13 +150,27 @@ class GuestAgent(object):
     def __init__(self, dom):
         self.dom = dom
 
-    def command(self, execute, arguments=None, timeout=10):
-        """Send one agent command; return its 'return' value."""
+    def command(self, execute, arguments=None, timeout=10, frozen_wait=30):
+        """Send one agent command; return its 'return' value.
+
+        While a snapshot has the guest's file systems frozen (a daily one
+        the scheduler takes, say), the agent refuses most commands: they
+        are sent again once it thaws, as a user would, for up to
+        ``frozen_wait`` seconds."""
         cmd = {'execute': execute}
         if arguments is not None:
             cmd['arguments'] = arguments
-        out = libvirt_qemu.qemuAgentCommand(self.dom, json.dumps(cmd),
-                                            timeout, 0)
+        deadline = time.monotonic() + frozen_wait
+        while True:
+            try:
+                out = libvirt_qemu.qemuAgentCommand(
+                    self.dom, json.dumps(cmd), timeout, 0)
+                break
+            except libvirt.libvirtError as exc:
+                if ('frozen state' not in str(exc) or
+                        time.monotonic() >= deadline):
+                    raise
+            time.sleep(0.5)
         reply = json.loads(out) if out else {}
         if 'error' in reply:
             raise GuestAgentError('%s: %s' % (execute, reply['error']))

@@ -128,6 +128,28 @@ class SchedulerTest(SchedulerTestBase):
                 name[6:10], name[10:12], name[12:14]), snap['created_at'])
         self.assertEqual(3, len(self.creates()))
 
+    def test_daily_turned_off_after_the_listing_takes_none(self):
+        uuid = self.api.add_instance(project='p1', daily=True)
+        listed = self.admin.list_instances
+
+        def stale(**kwargs):
+            # The user turns daily off while the scheduler lists.
+            out = listed(**kwargs)
+            self.api.instances[uuid]['daily'] = False
+            return out
+
+        self.admin.list_instances = stale
+        self.clock.set(2026, 11, 22, 2, 30)
+        sched = self.scheduler()
+        self.assertTrue(sched.tick())
+        self.assertEqual([], self.dailies(uuid))
+        self.assertEqual([], self.creates())
+        # Turned on again the same day: that day's snapshot is taken.
+        self.admin.list_instances = listed
+        self.api.instances[uuid]['daily'] = True
+        self.assertTrue(sched.tick())
+        self.assertEqual(['daily-20261122'], self.dailies(uuid))
+
     def test_only_daily_enabled_instances_of_every_project(self):
         a = self.api.add_instance(project='p1', daily=True)
         b = self.api.add_instance(project='p2', daily=True)
