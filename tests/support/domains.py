@@ -276,17 +276,23 @@ class TestDomain(fixtures.Fixture):
             dom = self.conn.lookupByName(self.name)
         except libvirt.libvirtError:
             return
-        persistent = dom.isPersistent()
-        if dom.isActive():
-            self._kill_qemu()
-            try:
-                dom.destroy()
-            except libvirt.libvirtError:
-                # libvirtd saw the process end first.
-                if dom.isActive():
-                    raise
-        if persistent:
-            dom.undefine()
+        try:
+            persistent = dom.isPersistent()
+            if dom.isActive():
+                self._kill_qemu()
+                try:
+                    dom.destroy()
+                except libvirt.libvirtError:
+                    # libvirtd saw the process end first.
+                    if dom.isActive():
+                        raise
+            if persistent:
+                dom.undefine()
+        except libvirt.libvirtError as exc:
+            # A transient domain is gone with its QEMU, which libvirtd may
+            # have noticed between two of these calls.
+            if exc.get_error_code() != libvirt.VIR_ERR_NO_DOMAIN:
+                raise
 
     def _kill_qemu(self):
         """End the domain's QEMU at once. libvirt's destroy asks it to quit
