@@ -103,8 +103,8 @@ class Clients:
                     for line in handle if line.strip()}
 
     def since(self, offset, who):
-        """The clients accepted after ``offset``: (process, its lifetime
-        in seconds or None when still connected)."""
+        """The clients accepted after ``offset``: (process, seconds the
+        brick saw it connected, or None when it still is)."""
         with open(self.log) as handle:
             handle.seek(offset)
             text = handle.read()
@@ -151,22 +151,15 @@ def _process(pid):
         parent)
 
 
-def _libvirtd():
-    pids = subprocess.run(['pidof', 'libvirtd'], capture_output=True,
-                          text=True).stdout.split()
-    return [int(p) for p in pids if os.readlink('/proc/%s/root' % p) == '/']
-
-
 def _qemu(vm):
     try:
-        with open(domains.qemu_pid_file(vm.name)) as handle:
-            return int(handle.read().strip())
-    except OSError:
+        return domains.qemu_pid(vm.name)
+    except (OSError, ValueError):
         return None
 
 
 def measure(clients, vm, label, func, *args):
-    who = {p: 'libvirtd' for p in _libvirtd()}
+    who = {p: 'libvirtd' for p in domains.host_pids('libvirtd')}
     who[os.getpid()] = 'lightsnap (cached gfapi)'
     qemu = _qemu(vm)
     if qemu:

@@ -81,6 +81,20 @@ def qemu_pid_file(name):
                         '%s.pid' % name)
 
 
+def qemu_pid(name):
+    """The PID of domain ``name``'s QEMU (OSError when it has none)."""
+    with open(qemu_pid_file(name)) as handle:
+        return int(handle.read().strip())
+
+
+def host_pids(name):
+    """The host's ``name`` processes: not a second stack's, which run in a
+    root of their own (tools/libvirt-next)."""
+    out = subprocess.run(['pidof', name], capture_output=True, text=True)
+    return [int(p) for p in out.stdout.split()
+            if os.readlink('/proc/%s/root' % p) == '/']
+
+
 def libvirt_available():
     try:
         connect().close()
@@ -300,8 +314,7 @@ class TestDomain(fixtures.Fixture):
         teardown before it exits; the test is over, its data no longer
         matters."""
         try:
-            with open(qemu_pid_file(self.name)) as handle:
-                pid = int(handle.read().strip())
+            pid = qemu_pid(self.name)
             with open('/proc/%d/cmdline' % pid, 'rb') as handle:
                 ours = b'guest=%s,' % self.name.encode() in handle.read()
             if ours:

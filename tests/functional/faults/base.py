@@ -109,8 +109,7 @@ class FaultTestCase(base.EngineTestCase):
         return proc.stderr
 
     def qemu_pid(self):
-        with open(domains.qemu_pid_file(self.vm.name)) as handle:
-            return int(handle.read().strip())
+        return domains.qemu_pid(self.vm.name)
 
     def wait_job(self, target, timeout=180):
         """Until ``virsh blockjob`` would show a job that has moved."""

@@ -33,21 +33,13 @@ from tests.support import domains
 MERGE_DATA = 8 * base.MiB  # at 1 MiB/s: a merge of about 8 s
 
 
-def _pid_of(name):
-    """The host's ``name`` processes: not a second stack's, which run in a
-    root of their own (tools/libvirt-next)."""
-    out = subprocess.run(['pidof', name], capture_output=True, text=True)
-    return [int(p) for p in out.stdout.split()
-            if os.readlink('/proc/%s/root' % p) == '/']
-
-
 def restart_libvirtd(timeout=60):
     """SIGTERM libvirtd, wait for it to go, start it again."""
     if domains.libvirt_socket() != domains.HOST_LIBVIRT_SOCKET:
         # A second stack's libvirtd is started by its own tool.
         raise AssertionError('restarts the host\'s libvirtd only, not the '
                              'one of %s' % domains.URI)
-    pids = _pid_of('libvirtd')
+    pids = domains.host_pids('libvirtd')
     for pid in pids:
         os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
