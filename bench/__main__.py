@@ -31,6 +31,7 @@ from bench import common  # noqa: E402
 from bench import create  # noqa: E402
 from bench import gluster  # noqa: E402
 from bench import gluster_clients  # noqa: E402
+from bench import gluster_transports  # noqa: E402
 from bench import merge  # noqa: E402
 from bench import reads  # noqa: E402
 from bench import revert  # noqa: E402
@@ -38,7 +39,8 @@ from bench import sets  # noqa: E402
 
 BENCHES = {'create': create.run, 'merge': merge.run, 'revert': revert.run,
            'sets': sets.run, 'reads': reads.run, 'gluster': gluster.run,
-           'gluster_clients': gluster_clients.run}
+           'gluster_clients': gluster_clients.run,
+           'gluster_transports': gluster_transports.run}
 RESULTS = os.path.join(TOP, 'bench', 'results')
 
 

@@ -19,6 +19,7 @@ import statistics
 import subprocess
 import tempfile
 import time
+import uuid
 
 import libvirt
 import libvirt_qemu
@@ -73,7 +74,9 @@ def timed(func, *args):
 
 
 class BenchDomain:
-    """A domain with one qcow2 disk (vda), pre-filled while shut off.
+    """A domain with one qcow2 disk (vda), pre-filled while shut off: a
+    local file, a gluster network disk (``kind`` 'gluster', libgfapi) or a
+    file on a FUSE mount of the volume ('fuse').
 
     ``os_xml`` and ``agent`` make it the tiny guest instead of a domain
     with no operating system.
@@ -94,6 +97,7 @@ class BenchDomain:
         if filled:
             fill(local, filled)
         os.chmod(local, 0o666)
+        self.fuse = None
         if kind == 'file':
             ref = ImageRef('file', local)
         else:
@@ -106,11 +110,18 @@ class BenchDomain:
             ref = ImageRef('gluster', os.path.basename(local),
                            host=domains.GLUSTER_HOST, port=24007,
                            volume=domains.GLUSTER_VOLUME)
+        disk = domains.disk_xml('vda', ref)
+        if kind == 'fuse':
+            # As our volume driver attaches it with gluster_transport fuse.
+            self.fuse = domains.FuseAttachment(
+                self.conn, str(uuid.uuid4()), self.name, 'vda', ref.path,
+                serial=str(uuid.uuid4()))
+            self.fuse.setUp()
+            ref, disk = self.fuse.ref, self.fuse.xml
         self.ref = ref
         xml = domains.DOMAIN_XML.format(
             name=self.name, uuid='', memory=memory, os=os_xml,
-            disks=domains.disk_xml('vda', ref),
-            extra=domains.AGENT_CHANNEL if agent else '')
+            disks=disk, extra=domains.AGENT_CHANNEL if agent else '')
         self.dom = self.conn.defineXML(xml)
         if running:
             self.dom.create()
@@ -120,13 +131,17 @@ class BenchDomain:
     def handle(self):
         return self.host.domain(self.name)
 
+    def hmp_io(self, command):
+        """One qemu-io command in the running QEMU, on vda's backend."""
+        return libvirt_qemu.qemuMonitorCommand(
+            self.dom, 'qemu-io -d %s/virtio-backend "%s"' % (
+                domains.disk_alias(self.dom, 'vda'), command),
+            libvirt_qemu.VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP)
+
     def hmp_write(self, offset, length, pattern=9):
         for off in range(offset, offset + length, 64 * MiB):
-            libvirt_qemu.qemuMonitorCommand(
-                self.dom, 'qemu-io -d virtio-disk0/virtio-backend '
-                '"write -P %d %d %d"' % (pattern, off,
-                                         min(64 * MiB, offset + length - off)),
-                libvirt_qemu.VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP)
+            self.hmp_io('write -P %d %d %d' % (
+                pattern, off, min(64 * MiB, offset + length - off)))
 
     def close(self):
         self.host.close()
@@ -134,8 +149,10 @@ class BenchDomain:
         if dom.isActive():
             dom.destroy()
         dom.undefine()
+        if self.fuse is not None:
+            self.fuse.cleanUp()
         self.conn.close()
-        if self.kind == 'gluster':
+        if self.kind in ('gluster', 'fuse'):
             vol = domains.gluster_volume()
             for name in vol.listdir('/'):
                 if name.startswith(self.name):

@@ -79,10 +79,15 @@ OPTS = [
             ('libgfapi', 'QEMU opens the image in the gluster volume '
                          'itself (network disk, protocol gluster); no '
                          'mount on the compute host. Needs QEMU\'s gluster '
-                         'block driver (Debian: qemu-block-extra).'),
+                         'block driver (Debian: qemu-block-extra; '
+                         'deprecated since QEMU 9.2): nova-compute warns '
+                         'at start when QEMU lacks it, and such an attach '
+                         'is then refused.'),
             ('fuse', 'The volume is mounted with the GlusterFS FUSE '
                      'client under glusterfs_mount_point_base and the '
-                     'image attached as a file disk.'),
+                     'image attached as a file disk; needs no gluster '
+                     'support in QEMU, only glusterfs-client on the '
+                     'host.'),
         ],
         help='How volumes with "driver_volume_type: glusterfs" are '
              'attached to instances. Changing it affects attachments made '

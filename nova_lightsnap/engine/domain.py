@@ -30,6 +30,7 @@ from nova_lightsnap.engine import foreign
 from nova_lightsnap.engine import images
 from nova_lightsnap.engine import layout
 from nova_lightsnap.engine import operations
+from nova_lightsnap.engine import qemu_gluster
 from nova_lightsnap.engine import recovery
 from nova_lightsnap.engine import settle
 from nova_lightsnap.engine import state
@@ -221,7 +222,8 @@ class DomainSnapshots(operations.Operations, recovery.Recovery, store.Store,
     def operation(self, refuse_foreign=True):
         """Lock the domain and yield its consistent, recovered state.
         ``refuse_foreign`` False: the operation (turning light snapshots
-        off) is harmless beside libvirt's own snapshots."""
+        off) touches no image, so it is harmless beside libvirt's own
+        snapshots and needs no QEMU gluster driver."""
         os.makedirs(os.path.dirname(self.state_file.path), exist_ok=True)
         with self.state_file.locked(self.name, wait=self.lock_wait):
             self._check_not_saved()
@@ -230,6 +232,14 @@ class DomainSnapshots(operations.Operations, recovery.Recovery, store.Store,
                 foreign.refuse_libvirt_snapshots(self.conn, self.dom,
                                                  self.name)
             st = self.state_file.load()
+            recovered = bool(st and st.journal)
+            if recovered:
+                # What a killed predecessor left running in libvirtd ends
+                # before the chain is read (libvirt >= 10 makes even a read
+                # of the XML wait for it).
+                settle.settle(self.dom, self.name)
+            if refuse_foreign:
+                self._require_gluster_driver(st)
             if st is None:
                 st = self._adopt()
                 self._save(st)
@@ -241,11 +251,7 @@ class DomainSnapshots(operations.Operations, recovery.Recovery, store.Store,
                 # without libvirt must still find the metadata.
                 registry.record_domain(self.uuid, self.name,
                                        self.state_file.path)
-            recovered = bool(st.journal)
             if recovered:
-                # What a killed predecessor left running in libvirtd ends
-                # before recovery reads the chain.
-                settle.settle(self.dom, self.name)
                 self._recover(st)
             self._empty_garbage(st)
             self._check_chain(st)
@@ -256,6 +262,16 @@ class DomainSnapshots(operations.Operations, recovery.Recovery, store.Store,
                 # A finished revert leaves the old active image unneeded.
                 self._collect(st)
             yield st
+
+    def _require_gluster_driver(self, st):
+        """Refuse before any change when QEMU could not open the covered
+        gluster disks (a merge, a revert's restart, an export)."""
+        covered = self.targets or (frozenset(st.disks) if st else None)
+        qemu_gluster.require(self.name, [
+            d.target for d in chain.parse_disks(self._xml(),
+                                                include_unsupported=True)
+            if d.active.ref.kind == 'gluster' and
+            (covered is None or d.target in covered)])
 
     def _report(self, message):
         LOG.warning('%s: %s', self.name, message)

@@ -53,6 +53,7 @@ from nova_lightsnap.engine import blockjob
 from nova_lightsnap.engine import errors
 from nova_lightsnap.engine import images
 from nova_lightsnap.engine import merge
+from nova_lightsnap.engine import qemu_gluster
 from nova_lightsnap.engine import settle
 from nova_lightsnap import names
 
@@ -287,6 +288,11 @@ def backing_ref(ref, entry):
 
 # -- the operations -----------------------------------------------------------
 
+def _require_driver(dom, vdisk):
+    if vdisk.disk.active.ref.kind == 'gluster':
+        qemu_gluster.require(dom.name(), [vdisk.target])
+
+
 class VolumeSnapshots:
     """Assisted snapshots of the volumes of domains on one connection."""
 
@@ -313,6 +319,7 @@ class VolumeSnapshots:
         names.check_basename(new_file, 'new_file')
         running = bool(dom.isActive())
         root, vdisk = find_volume_disk(dom.XMLDesc(0), volume_id)
+        _require_driver(dom, vdisk)
         active = vdisk.disk.active.ref
         new_ref = active.sibling(new_file)
         if vdisk.disk.find(new_ref) is not None:
@@ -427,6 +434,7 @@ class VolumeSnapshots:
         to_merge, merge_target = check_delete_info(delete_info)
         running = bool(dom.isActive())
         _, vdisk = find_volume_disk(dom.XMLDesc(0), volume_id)
+        _require_driver(dom, vdisk)
         if running:
             refs = [image.ref for image in vdisk.disk.chain]
             plan = plan_delete(refs, vdisk.target, to_merge, merge_target)

@@ -56,6 +56,7 @@ from nova_lightsnap.compute import endpoint
 from nova_lightsnap.compute import manager
 from nova_lightsnap.conf import lightsnap as lightsnap_conf
 from nova_lightsnap.engine import errors
+from nova_lightsnap.engine import qemu_gluster
 from nova_lightsnap.engine import volume_snapshots
 from nova_lightsnap.virt import hooks
 from nova_lightsnap.virt import host as host_mod
@@ -108,6 +109,12 @@ class LightSnapLibvirtDriver(nova_private.LibvirtDriverBase):
         self._lightsnap_rpc.start()
         LOG.info('lightsnap RPC endpoint listening on topic lightsnap, '
                  'server %s', host)
+        if (CONF.lightsnap.gluster_transport == 'libgfapi' and
+                qemu_gluster.available() is False):
+            LOG.warning('%s: volumes with driver_volume_type glusterfs '
+                        'cannot be attached while [lightsnap] '
+                        'gluster_transport is libgfapi. %s.',
+                        qemu_gluster.NO_DRIVER, qemu_gluster.ADVICE)
 
     def cleanup_host(self, host):
         if self._lightsnap_rpc is not None:

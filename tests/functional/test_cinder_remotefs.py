@@ -23,6 +23,7 @@ null base), and every remaining snapshot's data is read back each time.
 
 import json
 import os
+import shutil
 import tempfile
 import uuid
 
@@ -146,7 +147,8 @@ class FakeCinder:
                          active, '-u', local, domains.DISK_SIZE)
         if self.root.kind == 'file':
             os.chmod(local, 0o666)
-            os.rename(local, self.ref(new_file).path)
+            # Onto the share, which may be another file system (FUSE).
+            shutil.move(local, self.ref(new_file).path)
         else:
             domains.gluster_volume().copy_in(
                 local, '/' + self.ref(new_file).path, mode=0o666,
@@ -284,3 +286,14 @@ class ShutOffGlusterRemoteFSSequenceTest(RemoteFSSequenceTest):
     kind = 'gluster'
     running = False
     test_hostile_names_are_refused_and_change_nothing = None
+
+
+class FuseRemoteFSSequenceTest(RemoteFSSequenceTest):
+    """The gluster volume attached over FUSE by our volume driver
+    (``gluster_transport = fuse``): a file disk on the mount."""
+    kind = 'fuse'
+
+
+class ShutOffFuseRemoteFSSequenceTest(RemoteFSSequenceTest):
+    kind = 'fuse'
+    running = False

@@ -25,8 +25,10 @@ import signal
 import subprocess
 import tempfile
 import threading
+import types
 import urllib.parse
 import uuid
+from xml.etree import ElementTree
 
 import fixtures
 import libvirt
@@ -101,6 +103,21 @@ def libvirt_available():
         return True
     except libvirt.libvirtError:
         return False
+
+
+def disk_alias(dom, target):
+    """QEMU's name of a running domain's disk device: Nova's volume
+    driver names it (``ua-<volume id>``), libvirt numbers the others."""
+    root = ElementTree.fromstring(dom.XMLDesc(0))
+    for disk in root.iterfind('devices/disk'):
+        if disk.find('target').get('dev') == target:
+            alias = disk.find('alias')
+            if alias is not None:
+                return alias.get('name')
+    index = 0
+    for letter in target[2:]:
+        index = index * 26 + ord(letter) - ord('a') + 1
+    return 'virtio-disk%d' % (index - 1)
 
 
 def disk_xml(target, ref, fmt='qcow2', serial=None):
@@ -183,10 +200,88 @@ def _mount_volume():
     return '/proc/%d/fd/%d' % (os.getpid(), fd)
 
 
+class _NovaHost:
+    """The two calls Nova's volume code makes on its libvirt Host: which
+    mounted volumes guests use already (none of the tests' mounts is in
+    use before its domain), and a volume's encryption secret."""
+
+    def __init__(self, conn):
+        self.conn = conn
+
+    @staticmethod
+    def list_guests(only_running=True):
+        return []
+
+    def find_secret(self, usage_type, usage_id):
+        assert usage_type == 'volume', usage_type
+        try:
+            return self.conn.secretLookupByUsage(
+                libvirt.VIR_SECRET_USAGE_TYPE_VOLUME, usage_id)
+        except libvirt.libvirtError as exc:
+            if exc.get_error_code() == libvirt.VIR_ERR_NO_SECRET:
+                return None
+            raise
+
+
+class FuseAttachment(fixtures.Fixture):
+    """The gluster image ``fname`` as Nova attaches it with ``[lightsnap]
+    gluster_transport = fuse``: our volume driver mounts the volume (Nova's
+    mount manager, its privileged mount run in this process) and makes the
+    disk XML. ``ref`` is the file on the mount, ``xml`` the disk; cleaned
+    up, the volume is released as on detach (unmounted with its last
+    user). ``serial`` None leaves the disk's alias to libvirt."""
+
+    def __init__(self, conn, instance_uuid, name, target, fname, serial):
+        super().__init__()
+        self.conn = conn
+        self.instance = types.SimpleNamespace(uuid=instance_uuid)
+        self.name = name
+        self.target = target
+        self.fname = fname
+        self.serial = serial
+
+    def _setUp(self):
+        from oslo_config import fixture as config_fixture
+
+        import nova.conf
+        import nova.privsep
+        from nova.virt.libvirt.volume import mount
+
+        from nova_lightsnap.virt.volume import glusterfs
+
+        # Not under a test's directory, whose removal would go down into a
+        # mount left behind and empty the shared volume.
+        base = tempfile.mkdtemp(prefix='mnt-%s-' % self.name, dir=TEST_DIR)
+        os.chmod(base, 0o755)  # as Nova's state_path/mnt, for QEMU
+        self.addCleanup(os.rmdir, base)
+        conf = self.useFixture(config_fixture.Config(nova.conf.CONF))
+        conf.config(gluster_transport='fuse', group='lightsnap',
+                    glusterfs_mount_point_base=base)
+        self.useFixture(fixtures.MockPatchObject(
+            nova.privsep.sys_admin_pctxt, 'client_mode', False))
+        manager = mount.get_manager()
+        with manager.cond:
+            fresh = manager.state is None
+        nova_host = _NovaHost(self.conn)
+        if fresh:
+            manager.host_up(nova_host)  # as nova-compute's init_host does
+        volume_driver = glusterfs.LibvirtGlusterfsVolumeDriver(nova_host)
+        info = {'driver_volume_type': 'glusterfs', 'serial': self.serial,
+                'data': {'export': '%s:/%s' % (GLUSTER_HOST, GLUSTER_VOLUME),
+                         'name': self.fname, 'format': 'qcow2'}}
+        volume_driver.connect_volume(info, self.instance)
+        self.addCleanup(volume_driver.disconnect_volume, info, self.instance)
+        self.xml = volume_driver.get_config(
+            info, {'dev': self.target, 'bus': 'virtio', 'type': 'disk'}
+        ).to_xml()
+        self.ref = chain.ImageRef('file', info['data']['device_path'])
+
+
 class TestDomain(fixtures.Fixture):
     """A domain with qcow2 disks on local files and/or the gluster volume.
 
-    ``disks`` maps a target to 'file' or 'gluster'.
+    ``disks`` maps a target to 'file', 'gluster' (a libgfapi network disk)
+    or 'fuse' (a file in the gluster volume, mounted as Nova mounts it).
     """
 
     def __init__(self, disks=None, running=True, agent_channel=False,
@@ -225,12 +320,15 @@ class TestDomain(fixtures.Fixture):
         self.conn = connect()
         self.addCleanup(self.conn.close)
         self.roots = {}
+        self.disk_xml = {}  # a target's disk XML, when a driver made it
+        self.fuse_dirs = set()
         for target, kind in sorted(self.disk_kinds.items()):
             self.roots[target] = self._make_disk(target, kind)
         xml = DOMAIN_XML.format(
             name=self.name, memory=self.memory, os=self.os_xml,
             uuid='\n  <uuid>%s</uuid>' % self.uuid,
-            disks=''.join(disk_xml(t, r, serial=self.serials.get(t))
+            disks=''.join(self.disk_xml.get(t) or
+                          disk_xml(t, r, serial=self.serials.get(t))
                           for t, r in sorted(self.roots.items())),
             extra=self.extra_xml.replace('{dir}', self.dir) +
             (AGENT_CHANNEL if self.agent_channel else ''))
@@ -275,6 +373,13 @@ class TestDomain(fixtures.Fixture):
                     pad_to=gfapi.QEMU_GLUSTER_ALIGN)
         os.unlink(local)
         self.addCleanup(self._remove_gluster_files, fname[:-len('.qcow2')])
+        if kind == 'fuse':
+            fuse = self.useFixture(FuseAttachment(
+                self.conn, self.uuid, self.name, target, fname,
+                self.serials.get(target, str(uuid.uuid4()))))
+            self.disk_xml[target] = fuse.xml
+            self.fuse_dirs.add(os.path.dirname(fuse.ref.path))
+            return fuse.ref
         return chain.ImageRef('gluster', fname, host=GLUSTER_HOST,
                               port=chain.GLUSTER_DEFAULT_PORT,
                               volume=GLUSTER_VOLUME)
@@ -334,11 +439,17 @@ class TestDomain(fixtures.Fixture):
         return {d.target: d for d in chain.parse_disks(dom.XMLDesc(flags))}
 
     def local_files(self):
+        """The names of the files beside the disks: in the domain's
+        directory, and its own in the FUSE mounts of the shared volume."""
         if self.nova_layout:
             return sorted(os.listdir(os.path.join(self.instances_path,
                                                   self.uuid)))
-        return sorted(f for f in os.listdir(self.dir)
-                      if f not in ('state', 'instances'))
+        names = [f for f in os.listdir(self.dir)
+                 if f not in ('state', 'instances')]
+        for directory in self.fuse_dirs:
+            names += [f for f in os.listdir(directory)
+                      if f.startswith(self.name)]
+        return sorted(names)
 
     def gluster_files(self):
         prefix = self.name
@@ -348,11 +459,7 @@ class TestDomain(fixtures.Fixture):
     # -- data -----------------------------------------------------------
 
     def _hmp(self, target, command):
-        # libvirt's alias of a virtio disk numbers it by its target name.
-        index = 0
-        for letter in target[2:]:
-            index = index * 26 + ord(letter) - ord('a') + 1
-        alias = 'virtio-disk%d' % (index - 1)
+        alias = disk_alias(self.domain, target)
         return libvirt_qemu.qemuMonitorCommand(
             self.domain, 'qemu-io -d %s/virtio-backend "%s"' % (alias,
                                                                 command),

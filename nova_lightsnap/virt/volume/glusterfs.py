@@ -39,6 +39,7 @@ from nova import exception
 from nova_lightsnap import chain
 from nova_lightsnap.conf import lightsnap as lightsnap_conf
 from nova_lightsnap.engine import errors
+from nova_lightsnap.engine import qemu_gluster
 from nova_lightsnap import names
 from nova_lightsnap.virt import nova_private
 
@@ -105,6 +106,12 @@ class LibvirtGlusterfsVolumeDriver(
         _image_name(connection_info['data'])
         if self._libgfapi():
             parse_export(connection_info['data']['export'])
+            if qemu_gluster.available() is False:
+                # libvirt would say only "Unknown protocol 'gluster'".
+                raise exception.VolumeAttachFailed(
+                    volume_id=connection_info.get('serial'),
+                    reason='%s. %s' % (qemu_gluster.NO_DRIVER,
+                                       qemu_gluster.ADVICE))
             return
         super().connect_volume(connection_info, instance)
 

@@ -39,6 +39,7 @@ from nova.virt import fake
 from nova.virt.libvirt import guest as libvirt_guest
 
 from nova_lightsnap.engine import blockjob
+from nova_lightsnap.engine import qemu_gluster
 from nova_lightsnap.engine import volume_snapshots
 from nova_lightsnap.virt import driver
 
@@ -160,6 +161,8 @@ class VolumeSnapshotBase(test.NoDBTestCase):
         self.useFixture(fixtures.MockPatch(
             'oslo_service.loopingcall.FixedIntervalLoopingCall',
             side_effect=FakeLoopingCall))
+        self.gluster_driver = self.useFixture(fixtures.MockPatchObject(
+            qemu_gluster, 'available', return_value=True)).mock
         # A vanished job waits this long for a late event before the live
         # XML decides.
         self.useFixture(fixtures.MonkeyPatch(
@@ -315,6 +318,17 @@ class VolumeSnapshotCreateTestCase(VolumeSnapshotBase):
             "<source protocol='gluster' name='lightsnap/volume-1.snap-c'>"
             "<host name='127.0.0.2' port='24007'/></source></disk>"
             "</disks></domainsnapshot>", SNAP_FLAGS)
+
+    def test_create_gluster_without_qemu_driver_says_what_to_do(self):
+        self.xml = domain_xml(volume_disk(THREE, kind='gluster'))
+        self.gluster_driver.return_value = False
+        ex = self.assertRaises(exception.InternalError, self.create,
+                               self.instance())
+        self.assertIn('no gluster block driver', str(ex))
+        self.assertIn('gluster_transport = fuse', str(ex))
+        self.dom.snapshotCreateXML.assert_not_called()
+        self.conn.defineXML.assert_not_called()
+        self.update.assert_called_once_with(self.c, SNAPSHOT_ID, 'error')
 
     def test_create_netfs(self):
         self.xml = domain_xml(volume_disk(THREE, kind='network',
@@ -482,6 +496,16 @@ class VolumeSnapshotDeleteTestCase(VolumeSnapshotBase):
         self.assertEqual(8, self.dom.blockCommit.call_args[0][4])
         self.dom.blockRebase.assert_not_called()
         self.assert_deleted()
+
+    def test_delete_gluster_without_qemu_driver_merges_nothing(self):
+        self.xml = domain_xml(volume_disk(THREE, kind='gluster'))
+        self.gluster_driver.return_value = False
+        ex = self.assertRaises(exception.InternalError, self.delete,
+                               'volume-1.snap-a', 'volume-1')
+        self.assertIn('no gluster block driver', str(ex))
+        self.dom.blockCommit.assert_not_called()
+        self.dom.blockRebase.assert_not_called()
+        self.assert_error()
 
     def test_delete_active_commit_waits_ready_then_pivots(self):
         ready = domain_xml(volume_disk(

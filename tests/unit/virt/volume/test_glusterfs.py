@@ -25,6 +25,7 @@ from nova import utils
 from nova.virt import fake
 from nova.virt.libvirt.volume import nfs
 
+from nova_lightsnap.engine import qemu_gluster
 from nova_lightsnap.virt import driver
 from nova_lightsnap.virt.volume import glusterfs
 
@@ -53,6 +54,8 @@ class GlusterfsVolumeDriverTestCase(test.NoDBTestCase):
             'nova.virt.libvirt.volume.mount.mount')).mock
         self.umount = self.useFixture(fixtures.MockPatch(
             'nova.virt.libvirt.volume.mount.umount')).mock
+        self.gluster_driver = self.useFixture(fixtures.MockPatchObject(
+            qemu_gluster, 'available', return_value=True)).mock
 
     def test_libgfapi_network_disk(self):
         info = connection_info()
@@ -73,6 +76,23 @@ class GlusterfsVolumeDriverTestCase(test.NoDBTestCase):
         self.assertIn('<serial>%s</serial>' % VOLUME_ID, xml)
         self.vol.disconnect_volume(info, self.instance)
         self.umount.assert_not_called()
+
+    def test_libgfapi_without_qemu_driver_refused_with_advice(self):
+        self.gluster_driver.return_value = False
+        ex = self.assertRaises(exception.VolumeAttachFailed,
+                               self.vol.connect_volume, connection_info(),
+                               self.instance)
+        self.assertIn(VOLUME_ID, str(ex))
+        self.assertIn("qemu-img: Unknown driver 'gluster'", str(ex))
+        self.assertIn('[lightsnap] gluster_transport = fuse', str(ex))
+        self.mount.assert_not_called()
+
+    def test_fuse_needs_no_qemu_gluster(self):
+        self.gluster_driver.return_value = False
+        self.flags(gluster_transport='fuse', group='lightsnap')
+        self.vol.connect_volume(connection_info(), self.instance)
+        self.mount.assert_called_once()
+        self.gluster_driver.assert_not_called()
 
     def test_libgfapi_exports(self):
         for export, host, volume in (
