@@ -201,6 +201,19 @@ def disk_targets(xml):
             if t.get('dev')]
 
 
+def dac_image_owner(xml):
+    """The (uid, gid) libvirt gives a running domain's images: its DAC
+    security label's ``imagelabel`` (``+UID:+GID``), or None."""
+    for seclabel in ElementTree.fromstring(xml).iterfind('seclabel'):
+        if seclabel.get('model') != 'dac':
+            continue
+        label = (seclabel.findtext('imagelabel') or '').split(':')
+        if len(label) == 2 and all(p.startswith('+') and p[1:].isdigit()
+                                   for p in label):
+            return int(label[0][1:]), int(label[1][1:])
+    return None
+
+
 def domain_has_agent_channel(xml):
     root = ElementTree.fromstring(xml)
     for channel in root.findall('./devices/channel'):

@@ -156,12 +156,13 @@ def remove(ref):
 
 
 @_clear_errors('create')
-def create_overlay(ref, backing, backing_format, capacity):
-    """A new empty qcow2 at ``ref`` on top of the sibling ``backing``."""
+def create_overlay(ref, backing, backing_format, capacity, owner=None):
+    """A new empty qcow2 at ``ref`` on top of the sibling ``backing``,
+    owned by ``owner`` (uid, gid), by default QEMU's user."""
     if exists(ref):
         raise errors.LightSnapError(
             'refusing to overwrite existing image %s' % ref.url)
-    uid, gid = _qemu_ids()
+    uid, gid = owner or _qemu_ids()
     with tempfile.TemporaryDirectory(prefix='lightsnap-') as tmp:
         if ref.kind == 'file':
             staging = '%s.partial-%d' % (ref.path, os.getpid())

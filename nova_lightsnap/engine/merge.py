@@ -92,7 +92,20 @@ class DomainAdapter:
 
 # -- snapshots ----------------------------------------------------------------
 
-def snapshot_xml(overlays, uncovered=(), network=None):
+# libvirt's DAC driver left alone on a network overlay (issue 15): it would
+# otherwise chown the image through libgfapi in a process forked into
+# QEMU's mount namespace (qemuSecurityChownCallback, run by the DAC
+# transaction), a libgfapi client and its ~10 s teardown per image, at the
+# snapshot and again whenever a block job makes the image writable or
+# read-only or drops it. Only for overlays made with the owner libvirt would
+# give them. libvirt (9.0 to 11.3) keeps this in memory only: it never
+# writes a network source's seclabel into the status XML, so after a
+# libvirtd restart the chowns (correct, only slow) come back for those
+# images.
+KEEP_OWNER = "<seclabel model='dac' relabel='no'/>"
+
+
+def snapshot_xml(overlays, uncovered=(), network=None, owned=False):
     """``<domainsnapshot>`` naming a pre-created overlay for every covered
     disk, and ``snapshot='no'`` for the ``uncovered`` targets: libvirt
     gives an unlisted disk an external snapshot of its own naming.
@@ -100,6 +113,9 @@ def snapshot_xml(overlays, uncovered=(), network=None):
     ``overlays``: target -> ImageRef. ``network``: target -> (protocol,
     [host attributes]) to repeat a network disk's own source (a volume's
     backup hosts, Nova's 'netfs'); by default a gluster ref names its host.
+    ``owned``: the overlays already have the owner libvirt would give
+    them (its image label, which images.create_overlay gave them), so
+    libvirt is told not to chown a network overlay (KEEP_OWNER).
     """
     network = network or {}
     parts = ['<domainsnapshot><disks>']
@@ -123,6 +139,8 @@ def snapshot_xml(overlays, uncovered=(), network=None):
             parts.append('<host %s/>' % ' '.join(
                 "%s='%s'" % (key, _xml_attr(value))
                 for key, value in host.items()))
+        if owned:
+            parts.append(KEEP_OWNER)
         parts.append('</source></disk>')
     parts.append('</disks></domainsnapshot>')
     return ''.join(parts)

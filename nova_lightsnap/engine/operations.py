@@ -39,6 +39,9 @@ class PreparedSnapshot:
     overlays: dict  # target -> ImageRef
     running: bool
     quiesced: bool = False
+    # (uid, gid) the overlays were given: libvirt's image label of the
+    # running domain, which libvirt then has no need to chown them to.
+    owner: tuple = None
 
 
 class Operations:
@@ -82,13 +85,17 @@ class Operations:
             parents={t: d.active for t, d in st.disks.items()},
             created_at=state.now_iso(), set=set_name)
         self._save(st)
-        prepared = PreparedSnapshot(name, overlays, self._running())
+        running = self._running()
+        prepared = PreparedSnapshot(
+            name, overlays, running,
+            owner=chain.dac_image_owner(self._xml()) if running else None)
         try:
             for target, ref in overlays.items():
                 dstate = st.disks[target]
                 images.create_overlay(ref, dstate.active,
                                       dstate.formats[dstate.active],
-                                      self._capacity(dstate))
+                                      self._capacity(dstate),
+                                      owner=prepared.owner)
         except BaseException:
             self.abort_create(st, prepared)
             raise
@@ -100,9 +107,10 @@ class Operations:
         if prepared.running:
             uncovered = set(chain.disk_targets(self._xml())) - set(refs)
             try:
-                merge.take_snapshot(self.dom,
-                                    merge.snapshot_xml(refs, uncovered),
-                                    atomic=True)
+                merge.take_snapshot(
+                    self.dom, merge.snapshot_xml(
+                        refs, uncovered, owned=prepared.owner is not None),
+                    atomic=True)
             except libvirt.libvirtError as exc:
                 raise errors.LightSnapError(
                     'libvirt refused the snapshot of %s: %s'

@@ -132,6 +132,17 @@ class ParseTest(testcase.TestCase):
         self.assertTrue(chain.domain_has_agent_channel(
             fixture('live-active-commit-ready.xml')))
 
+    def test_dac_image_owner(self):
+        self.assertEqual((64055, 64055), chain.dac_image_owner(
+            fixture('live-file-2disks.xml')))
+        for seclabels in ('',
+                          "<seclabel type='dynamic' model='apparmor'>"
+                          "<imagelabel>+1:+1</imagelabel></seclabel>",
+                          "<seclabel type='static' model='dac'>"
+                          "<imagelabel>qemu:qemu</imagelabel></seclabel>"):
+            self.assertIsNone(chain.dac_image_owner(
+                '<domain>%s</domain>' % seclabels))
+
 
 class ImageRefTest(testcase.TestCase):
 

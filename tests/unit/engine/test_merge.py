@@ -32,3 +32,23 @@ class SnapshotXmlTest(testcase.TestCase):
             "<driver type='qcow2'/>"
             "<source file='/i/disk.ls0001&apos;.qcow2'/></disk>"
             "</disks></domainsnapshot>", xml)
+
+    def test_gluster_overlay_of_ours_keeps_its_owner(self):
+        ref = ImageRef('gluster', 'disk.ls0002.qcow2', host='127.0.0.2',
+                       port=24007, volume='vol')
+        owned = merge.snapshot_xml({'vda': ref}, owned=True)
+        self.assertEqual(
+            "<domainsnapshot><disks>"
+            "<disk name='vda' snapshot='external' type='network'>"
+            "<driver type='qcow2'/>"
+            "<source protocol='gluster' name='vol/disk.ls0002.qcow2'>"
+            "<host name='127.0.0.2' port='24007'/>"
+            "<seclabel model='dac' relabel='no'/>"
+            "</source></disk></disks></domainsnapshot>", owned)
+        # A volume snapshot's new file is Cinder's: libvirt still chowns.
+        self.assertNotIn('seclabel', merge.snapshot_xml({'vda': ref}))
+
+    def test_file_overlay_is_relabelled_as_before(self):
+        ref = ImageRef('file', '/i/disk.ls0002.qcow2')
+        self.assertNotIn('seclabel',
+                         merge.snapshot_xml({'vda': ref}, owned=True))
