@@ -50,43 +50,50 @@ def qemu_img(*args, progress=None, crash_retries=0):
     """Run qemu-img; ``progress`` gets percentages when ``-p`` is passed.
 
     ``crash_retries``: how often to run it again when it dies by a signal,
-    for commands that only read.
+    for commands that are safe to repeat (reads, a commit that keeps its
+    top image).
     """
     cmd = ['qemu-img'] + [str(a) for a in args]
     LOG.debug('running %s', ' '.join(cmd))
-    if progress is None:
-        proc = subprocess.run(cmd, capture_output=True, text=True)
-        while proc.returncode < 0 and crash_retries > 0:
-            # libgfapi's client teardown can abort the process (a mutex
-            # assertion in glfs_fini, seen on a loaded host) after the
-            # answer was complete; a read is safe to repeat.
-            LOG.warning('qemu-img %s died by signal %d; running it again',
-                        args[0], -proc.returncode)
-            crash_retries -= 1
-            proc = subprocess.run(cmd, capture_output=True, text=True)
-        out, err = proc.stdout, proc.stderr
-    else:
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)
-        buf = ''
-        while True:
-            char = proc.stdout.read(1)
-            if not char:
-                break
-            if char in '\r\n':
-                match = re.search(r'\(([\d.]+)/100%\)', buf)
-                if match:
-                    progress(float(match.group(1)))
-                buf = ''
-            else:
-                buf += char
-        err = proc.stderr.read()
-        out = ''
-        proc.wait()
-    if proc.returncode != 0:
+    returncode, out, err = _run(cmd, progress)
+    while returncode < 0 and crash_retries > 0:
+        # libgfapi's client teardown can abort the process (a mutex
+        # assertion or a crash in glfs_fini, seen on a loaded host and
+        # with glusterfs 11) after the work was complete.
+        LOG.warning('qemu-img %s died by signal %d; running it again',
+                    args[0], -returncode)
+        crash_retries -= 1
+        returncode, out, err = _run(cmd, progress)
+    if returncode < 0:
+        raise errors.LightSnapError('qemu-img %s died by signal %d: %s' % (
+            args[0], -returncode, (err or out).strip()))
+    if returncode != 0:
         raise errors.LightSnapError('qemu-img %s failed: %s' % (
             args[0], (err or out).strip()))
     return out
+
+
+def _run(cmd, progress):
+    if progress is None:
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        return proc.returncode, proc.stdout, proc.stderr
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    buf = ''
+    while True:
+        char = proc.stdout.read(1)
+        if not char:
+            break
+        if char in '\r\n':
+            match = re.search(r'\(([\d.]+)/100%\)', buf)
+            if match:
+                progress(float(match.group(1)))
+            buf = ''
+        else:
+            buf += char
+    err = proc.stderr.read()
+    proc.wait()
+    return proc.returncode, '', err
 
 
 # What libgfapi says when its connection to a brick is gone or stale.
@@ -222,8 +229,9 @@ def commit(top, base, progress=None):
     Only for images no running QEMU has open. ``-d`` leaves ``top`` as it
     is: it is removed afterwards, and until then it stays valid.
     """
+    # Repeatable: the data of top goes into base again, top is untouched.
     qemu_img('commit', '-p', '-d', '-f', 'qcow2', '-b', base.url, top.url,
-             progress=progress or (lambda pct: None))
+             progress=progress or (lambda pct: None), crash_retries=1)
 
 
 def rebase_unsafe(ref, backing, backing_format):

@@ -101,7 +101,7 @@ class LifecycleBase(harness.LightSnapServersTestBase):
             'nova_lightsnap.engine.images.capacity', lambda ref: DISK_SIZE))
         self.useFixture(fixtures.MonkeyPatch(
             'nova_lightsnap.engine.images.create_overlay',
-            lambda ref, *args: open(ref.path, 'w').close()))
+            lambda ref, *args, **kwargs: open(ref.path, 'w').close()))
         # No disk files: Nova re-creates no backing files from them, and
         # moves none (as in Nova's own functional tests of resize); the
         # instances_path is shared by the two computes of this process.

@@ -10,7 +10,8 @@
 #    License for the specific language governing permissions and limitations
 #    under the License.
 
-"""qemu-img runs: a read that crashes runs again, nothing else does."""
+"""qemu-img runs: a read or a commit that crashes runs again, nothing else
+does."""
 
 import os
 import shutil
@@ -59,9 +60,19 @@ class QemuImgTest(testcase.TestCase):
 
     def test_a_crashed_write_is_not_run_again(self):
         runs = self.fake('exit 0')
-        self.assertRaises(errors.LightSnapError, images.qemu_img,
-                          'commit', REF.path)
+        exc = self.assertRaises(errors.LightSnapError, images.qemu_img,
+                                'rebase', REF.path)
+        self.assertIn('died by signal 6', str(exc))
         self.assertEqual(1, runs())
+
+    def test_a_crashed_commit_runs_again_with_its_progress(self):
+        # -d keeps the top image: folding it into the base again is the
+        # same commit.
+        runs = self.fake('echo "    (100.00/100%)"')
+        seen = []
+        images.commit(REF, REF.sibling('base.qcow2'), seen.append)
+        self.assertEqual(2, runs())
+        self.assertEqual([100.0], seen)
 
     def test_a_failed_info_is_not_run_again(self):
         runs = self.fake('exit 1', crash=False)

@@ -803,7 +803,7 @@ class VolumeSnapshotDeleteOfflineTestCase(VolumeSnapshotBase):
         self.assertEqual([
             mock.call('commit', '-p', '-d', '-f', 'qcow2',
                       '-b', prefix + 'volume-1', prefix + 'volume-1.snap-a',
-                      progress=mock.ANY),
+                      progress=mock.ANY, crash_retries=1),
             mock.call('rebase', '-q', '-u', '-f', 'qcow2', '-F', 'raw',
                       '-b', 'volume-1', prefix + 'volume-1.snap-b')],
             self.qemu_img.call_args_list)
@@ -817,7 +817,7 @@ class VolumeSnapshotDeleteOfflineTestCase(VolumeSnapshotBase):
         self.qemu_img.assert_called_once_with(
             'commit', '-p', '-d', '-f', 'qcow2', '-b',
             prefix + 'volume-1.snap-a', prefix + 'volume-1.snap-b',
-            progress=mock.ANY)
+            progress=mock.ANY, crash_retries=1)
         defined = self.conn.defineXML.call_args[0][0]
         self.assertIn('<source file="%svolume-1.snap-a" />' % VOLDIR,
                       defined)
