@@ -67,12 +67,13 @@ def guest_io(agent):
 
 
 def with_cache_none(vm):
-    """Redefine vda with cache mode none before the first start."""
-    xml = vm.dom.XMLDesc(0).replace("<driver name='qemu' type='qcow2'/>",
-                                    "<driver name='qemu' type='qcow2' "
-                                    "cache='none'/>")
-    if "cache='none'" not in xml:
-        xml = xml.replace("type='qcow2'/>", "type='qcow2' cache='none'/>", 1)
+    """vda with cache mode none, as Nova gives a volume, before the first
+    start."""
+    xml = vm.dom.XMLDesc(0)
+    if "cache='none'" in xml:
+        return  # our volume driver's disk (FUSE) has it already
+    xml = xml.replace("type='qcow2'/>", "type='qcow2' cache='none'/>", 1)
+    assert "cache='none'" in xml, xml
     vm.dom = vm.conn.defineXML(xml)
 
 

@@ -229,7 +229,8 @@ class FuseAttachment(fixtures.Fixture):
     mount manager, its privileged mount run in this process) and makes the
     disk XML. ``ref`` is the file on the mount, ``xml`` the disk; cleaned
     up, the volume is released as on detach (unmounted with its last
-    user). ``serial`` None leaves the disk's alias to libvirt."""
+    user). Nova names the disk's device after ``serial`` (the volume id):
+    ``ua-<serial>``."""
 
     def __init__(self, conn, instance_uuid, name, target, fname, serial):
         super().__init__()
@@ -321,7 +322,6 @@ class TestDomain(fixtures.Fixture):
         self.addCleanup(self.conn.close)
         self.roots = {}
         self.disk_xml = {}  # a target's disk XML, when a driver made it
-        self.fuse_dirs = set()
         for target, kind in sorted(self.disk_kinds.items()):
             self.roots[target] = self._make_disk(target, kind)
         xml = DOMAIN_XML.format(
@@ -378,7 +378,6 @@ class TestDomain(fixtures.Fixture):
                 self.conn, self.uuid, self.name, target, fname,
                 self.serials.get(target, str(uuid.uuid4()))))
             self.disk_xml[target] = fuse.xml
-            self.fuse_dirs.add(os.path.dirname(fuse.ref.path))
             return fuse.ref
         return chain.ImageRef('gluster', fname, host=GLUSTER_HOST,
                               port=chain.GLUSTER_DEFAULT_PORT,
@@ -446,7 +445,8 @@ class TestDomain(fixtures.Fixture):
                                                   self.uuid)))
         names = [f for f in os.listdir(self.dir)
                  if f not in ('state', 'instances')]
-        for directory in self.fuse_dirs:
+        for directory in {self.roots[t].dirname for t, kind
+                          in self.disk_kinds.items() if kind == 'fuse'}:
             names += [f for f in os.listdir(directory)
                       if f.startswith(self.name)]
         return sorted(names)
