@@ -20,6 +20,7 @@ import subprocess
 import tempfile
 import time
 import uuid
+from xml.etree import ElementTree
 
 import libvirt
 import libvirt_qemu
@@ -75,8 +76,10 @@ def timed(func, *args):
 
 class BenchDomain:
     """A domain with one qcow2 disk (vda), pre-filled while shut off: a
-    local file, a gluster network disk (``kind`` 'gluster', libgfapi) or a
-    file on a FUSE mount of the volume ('fuse').
+    local file, a gluster network disk (``kind`` 'gluster', libgfapi), the
+    same as our volume driver attaches it ('volume': given libvirt's owner,
+    libvirt told to leave it) or a file on a FUSE mount of the volume
+    ('fuse'), as the volume driver attaches that.
 
     ``os_xml`` and ``agent`` make it the tiny guest instead of a domain
     with no operating system.
@@ -85,7 +88,7 @@ class BenchDomain:
     counter = 0
 
     def __init__(self, size, filled=0, running=True, os_xml=domains.NO_OS,
-                 memory=64, agent=False, kind='file'):
+                 memory=64, agent=False, kind='file', cache=None):
         BenchDomain.counter += 1
         self.dir = tempfile.mkdtemp(prefix='bench-', dir=domains.TEST_DIR)
         os.chmod(self.dir, 0o755)
@@ -97,28 +100,34 @@ class BenchDomain:
         if filled:
             fill(local, filled)
         os.chmod(local, 0o666)
-        self.fuse = None
+        self.attachment = None
         if kind == 'file':
             ref = ImageRef('file', local)
         else:
             from nova_lightsnap.gluster import gfapi
             vol = domains.gluster_volume()
-            vol.copy_in(local, '/' + os.path.basename(local), mode=0o666,
-                        uid=64055, gid=64055,
+            # A volume's image as Cinder leaves it, root's.
+            owner = 0 if kind == 'volume' else 64055
+            vol.copy_in(local, '/' + os.path.basename(local), mode=0o660,
+                        uid=owner, gid=owner,
                         pad_to=gfapi.QEMU_GLUSTER_ALIGN)
             os.unlink(local)
             ref = ImageRef('gluster', os.path.basename(local),
                            host=domains.GLUSTER_HOST, port=24007,
                            volume=domains.GLUSTER_VOLUME)
         disk = domains.disk_xml('vda', ref)
-        if kind == 'fuse':
-            # As our volume driver attaches it with gluster_transport fuse.
-            self.fuse = domains.FuseAttachment(
+        if kind in ('fuse', 'volume'):
+            self.attachment = domains.VolumeAttachment(
                 self.conn, str(uuid.uuid4()), self.name, 'vda', ref.path,
-                serial=str(uuid.uuid4()))
-            self.fuse.setUp()
-            ref, disk = self.fuse.ref, self.fuse.xml
+                serial=str(uuid.uuid4()),
+                transport='fuse' if kind == 'fuse' else 'libgfapi')
+            self.attachment.setUp()
+            ref, disk = self.attachment.ref, self.attachment.xml
         self.ref = ref
+        if cache:
+            disk_el = ElementTree.fromstring(disk)
+            disk_el.find('driver').set('cache', cache)
+            disk = ElementTree.tostring(disk_el, encoding='unicode')
         xml = domains.DOMAIN_XML.format(
             name=self.name, uuid='', memory=memory, os=os_xml,
             disks=disk, extra=domains.AGENT_CHANNEL if agent else '')
@@ -149,10 +158,10 @@ class BenchDomain:
         if dom.isActive():
             dom.destroy()
         dom.undefine()
-        if self.fuse is not None:
-            self.fuse.cleanUp()
+        if self.attachment is not None:
+            self.attachment.cleanUp()
         self.conn.close()
-        if self.kind in ('gluster', 'fuse'):
+        if self.kind != 'file':
             vol = domains.gluster_volume()
             for name in vol.listdir('/'):
                 if name.startswith(self.name):

@@ -11,7 +11,8 @@
 #    under the License.
 
 """Create and delete latencies on a gluster (libgfapi) network disk, and
-how much of them is libgfapi's connection set-up and teardown."""
+how much of them is libgfapi's connection set-up and teardown; a domain's
+start and stop with the volume's owner left to libvirt and kept by it."""
 
 import subprocess
 
@@ -37,8 +38,22 @@ def connection_cost(ref):
             'gfapi_fini_s': round(close, 2)}
 
 
+def start_stop(kind):
+    """Seconds to start and to stop (destroy) a domain whose one disk is a
+    gluster image: 'gluster', owner labelled by libvirt, or 'volume', as
+    our volume driver attaches it (libvirt told to keep the owner)."""
+    vm = common.BenchDomain(common.GiB, running=False, kind=kind)
+    try:
+        start, _ = common.timed(vm.dom.create)
+        stop, _ = common.timed(vm.dom.destroy)
+    finally:
+        vm.close()
+    return {'start_s': round(start, 1), 'stop_s': round(stop, 1)}
+
+
 def run(rounds=3):
-    vm = common.BenchDomain(common.GiB, 64 * common.MiB, kind='gluster')
+    owners = {kind: start_stop(kind) for kind in ('gluster', 'volume')}
+    vm = common.BenchDomain(common.GiB, 64 * common.MiB, kind='volume')
     try:
         creates = [common.timed(vm.handle().create, 'g%d' % i, 'off')[0]
                    for i in range(rounds)]
@@ -66,7 +81,9 @@ def run(rounds=3):
            'overlay_via_cached_gfapi': common.summary(overlay),
            'libvirt_snapshot_call': common.summary(raw),
            'delete_oldest_s': round(delete, 2),
-           'delete_steps': [s.kind for s in handle.steps]}
+           'delete_steps': [s.kind for s in handle.steps],
+           'start_stop_owner_by_libvirt': owners['gluster'],
+           'start_stop_owner_kept': owners['volume']}
     row.update(cost)
     lines = [
         'gluster network disk (libgfapi)',
@@ -80,5 +97,9 @@ def run(rounds=3):
         '  one libgfapi client: qemu-img info %.1f s on gluster vs %.2f s '
         'local; in-process connect %.3f s, glfs_fini %.1f s' % (
             row['qemu_img_info_gluster_s'], row['qemu_img_info_local_s'],
-            row['gfapi_connect_s'], row['gfapi_fini_s'])]
+            row['gfapi_connect_s'], row['gfapi_fini_s']),
+        '  start / stop (destroy): %.1f / %.1f s with the owner labelled by '
+        'libvirt, %.1f / %.1f s with the owner kept' % (
+            owners['gluster']['start_s'], owners['gluster']['stop_s'],
+            owners['volume']['start_s'], owners['volume']['stop_s'])]
     return row, lines

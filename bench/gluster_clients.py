@@ -180,7 +180,7 @@ def run():
     tmp = tempfile.mkdtemp(prefix='lightsnap-bench-')
     clients = Clients(tmp)
     rows = []
-    vm = common.BenchDomain(common.GiB, 64 * common.MiB, kind='gluster')
+    vm = common.BenchDomain(common.GiB, 64 * common.MiB, kind='volume')
     try:
         for name in ('c1', 'c2', 'c3'):
             vm.hmp_write(0, 4 * common.MiB)

@@ -27,7 +27,7 @@ DELTA = 64 * MiB
 SEQ_MIB = 128
 RANDOM_OPS = 300
 # A local file disk as the reference: what the guest gets without gluster.
-TRANSPORTS = (('libgfapi', 'gluster'), ('fuse', 'fuse'), ('local', 'file'))
+TRANSPORTS = (('libgfapi', 'volume'), ('fuse', 'fuse'), ('local', 'file'))
 
 
 def guest_seconds(agent, script):
@@ -66,23 +66,11 @@ def guest_io(agent):
             'rand_write_iops': round(RANDOM_OPS / rand_write)}
 
 
-def with_cache_none(vm):
-    """vda with cache mode none, as Nova gives a volume, before the first
-    start."""
-    xml = vm.dom.XMLDesc(0)
-    if "cache='none'" in xml:
-        return  # our volume driver's disk (FUSE) has it already
-    xml = xml.replace("type='qcow2'/>", "type='qcow2' cache='none'/>", 1)
-    assert "cache='none'" in xml, xml
-    vm.dom = vm.conn.defineXML(xml)
-
-
 def measure(kind, rounds=3):
     vm = common.BenchDomain(common.GiB, 0, running=False,
                             os_xml=domains.guest_os_xml(), memory=256,
-                            agent=True, kind=kind)
+                            agent=True, kind=kind, cache='none')
     try:
-        with_cache_none(vm)
         started, _ = common.timed(vm.dom.create)
         agent = guest.GuestAgent(vm.dom)
         agent.wait_ready(300)

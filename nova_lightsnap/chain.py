@@ -201,16 +201,37 @@ def disk_targets(xml):
             if t.get('dev')]
 
 
+def _dac_ids(label):
+    """``+UID:+GID`` as (uid, gid), or None."""
+    parts = (label or '').split(':')
+    if len(parts) == 2 and all(p.startswith('+') and p[1:].isdigit()
+                               for p in parts):
+        return int(parts[0][1:]), int(parts[1][1:])
+    return None
+
+
 def dac_image_owner(xml):
     """The (uid, gid) libvirt gives a running domain's images: its DAC
     security label's ``imagelabel`` (``+UID:+GID``), or None."""
     for seclabel in ElementTree.fromstring(xml).iterfind('seclabel'):
-        if seclabel.get('model') != 'dac':
+        if seclabel.get('model') == 'dac':
+            owner = _dac_ids(seclabel.findtext('imagelabel'))
+            if owner:
+                return owner
+    return None
+
+
+def dac_base_owner(capabilities_xml, virt_type):
+    """The (uid, gid) libvirt gives the images of a ``virt_type`` domain
+    with the default (dynamic) DAC label: the host capabilities' DAC
+    ``baselabel`` for that type, or None."""
+    root = ElementTree.fromstring(capabilities_xml)
+    for secmodel in root.iterfind('./host/secmodel'):
+        if secmodel.findtext('model') != 'dac':
             continue
-        label = (seclabel.findtext('imagelabel') or '').split(':')
-        if len(label) == 2 and all(p.startswith('+') and p[1:].isdigit()
-                                   for p in label):
-            return int(label[0][1:]), int(label[1][1:])
+        for base in secmodel.iterfind('baselabel'):
+            if base.get('type') == virt_type:
+                return _dac_ids(base.text)
     return None
 
 

@@ -97,11 +97,12 @@ class DomainAdapter:
 # QEMU's mount namespace (qemuSecurityChownCallback, run by the DAC
 # transaction), a libgfapi client and its ~10 s teardown per image, at the
 # snapshot and again whenever a block job makes the image writable or
-# read-only or drops it. Only for overlays made with the owner libvirt would
-# give them. libvirt (9.0 to 11.3) keeps this in memory only: it never
-# writes a network source's seclabel into the status XML, so after a
-# libvirtd restart the chowns (correct, only slow) come back for those
-# images.
+# read-only or drops it. Only for images that have the owner libvirt would
+# give them: our overlays, made so, and a volume's images given it
+# (images.give_owner). libvirt (9.0 to 11.3) keeps this in memory only: it
+# never writes a network source's seclabel into any XML, so after a
+# libvirtd restart, or a definition read back and redefined, the chowns
+# (correct, only slow) come back for those images.
 KEEP_OWNER = "<seclabel model='dac' relabel='no'/>"
 
 

@@ -293,17 +293,28 @@ def _require_driver(dom, vdisk):
         qemu_gluster.require(dom.name(), [vdisk.target])
 
 
+def _give_libvirt_owner(new_ref, live_xml):
+    """Whether Cinder's new gluster image now has the owner libvirt gives
+    the domain's images (see images.give_owner)."""
+    owner = chain.dac_image_owner(live_xml)
+    return (new_ref.kind == 'gluster' and owner is not None and
+            images.give_owner(new_ref, owner))
+
+
 class VolumeSnapshots:
     """Assisted snapshots of the volumes of domains on one connection."""
 
     def __init__(self, conn, job_timeout=3600, use_events=True,
-                 connect=None):
+                 connect=None, give_owner=True):
         """``connect()`` returns a working connection after this one was
-        lost (Nova's driver reconnects); by default ``conn`` is kept."""
+        lost (Nova's driver reconnects); by default ``conn`` is kept.
+        ``give_owner``: Cinder's new gluster file of a running domain gets
+        libvirt's owner from us, and libvirt is told to leave it."""
         self.conn = conn
         self.job_timeout = job_timeout
         self.use_events = use_events
         self.connect = connect or (lambda: conn)
+        self.give_owner = give_owner
 
     # -- create ---------------------------------------------------------------
 
@@ -318,7 +329,8 @@ class VolumeSnapshots:
         """
         names.check_basename(new_file, 'new_file')
         running = bool(dom.isActive())
-        root, vdisk = find_volume_disk(dom.XMLDesc(0), volume_id)
+        live_xml = dom.XMLDesc(0)
+        root, vdisk = find_volume_disk(live_xml, volume_id)
         _require_driver(dom, vdisk)
         active = vdisk.disk.active.ref
         new_ref = active.sibling(new_file)
@@ -327,8 +339,11 @@ class VolumeSnapshots:
                 'new_file %r is already in the backing chain of disk %s'
                 % (new_file, vdisk.target))
         if running:
+            owned = self.give_owner and _give_libvirt_owner(new_ref,
+                                                            live_xml)
             quiesced = self._snapshot_running(dom, root, vdisk, new_ref,
-                                              quiesce, quiesce_required)
+                                              owned, quiesce,
+                                              quiesce_required)
         else:
             self._snapshot_offline(dom, vdisk, new_ref)
             quiesced = True
@@ -339,20 +354,22 @@ class VolumeSnapshots:
                 'quiesced': quiesced}
 
     @staticmethod
-    def snapshot_xml(root, vdisk, new_ref):
+    def snapshot_xml(root, vdisk, new_ref, owned=False):
         """Our disk external on ``new_ref``, on the disk's own protocol and
-        hosts; every other disk left alone."""
+        hosts; every other disk left alone. ``owned``: ``new_ref`` has the
+        owner libvirt would give it."""
         network = None
         if new_ref.kind != 'file':
             hosts = [dict(host.attrib) for host in
                      vdisk.element.find('source').findall('host')]
             network = {vdisk.target: (vdisk.protocol, hosts)}
         others = [t for t, _ in _disk_elements(root) if t != vdisk.target]
-        return merge.snapshot_xml({vdisk.target: new_ref}, others, network)
+        return merge.snapshot_xml({vdisk.target: new_ref}, others, network,
+                                  owned=owned)
 
-    def _snapshot_running(self, dom, root, vdisk, new_ref, quiesce,
+    def _snapshot_running(self, dom, root, vdisk, new_ref, owned, quiesce,
                           quiesce_required):
-        xml = self.snapshot_xml(root, vdisk, new_ref)
+        xml = self.snapshot_xml(root, vdisk, new_ref, owned)
         if quiesce_required and not quiesce:
             raise errors.QuiesceFailed(
                 'quiesce is required but the guest cannot be quiesced')
@@ -416,8 +433,7 @@ class VolumeSnapshots:
 
     def _snapshot_offline(self, dom, vdisk, new_ref):
         # libvirt probes the chain when the domain starts; a missing file
-        # would only show then. (Not checked in a gluster volume: that would
-        # keep a libgfapi client, with its threads, inside nova-compute.)
+        # would only show then. (Not checked in a gluster volume.)
         if new_ref.kind == 'file' and not images.exists(new_ref):
             raise errors.NotFound(
                 'new_file %s does not exist; Cinder creates it before asking '

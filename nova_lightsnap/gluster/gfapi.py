@@ -218,6 +218,9 @@ _PROTOTYPES = {
     'glfs_fchmod': ('GFAPI_3.4.0', ctypes.c_int, [_glfd_p, _c_mode_t]),
     'glfs_fchown': (
         'GFAPI_3.4.0', ctypes.c_int, [_glfd_p, _c_uid_t, _c_gid_t]),
+    'glfs_chown': (
+        'GFAPI_3.4.0', ctypes.c_int,
+        [_glfs_p, ctypes.c_char_p, _c_uid_t, _c_gid_t]),
     'glfs_stat': (
         'GFAPI_3.4.0', ctypes.c_int, [_glfs_p, ctypes.c_char_p, _stat_p]),
     'glfs_unlink': ('GFAPI_3.4.0', ctypes.c_int, [_glfs_p, ctypes.c_char_p]),
@@ -482,6 +485,13 @@ class Volume:
             f, fs = self._need()
             if f['glfs_unlink'](fs, p) != 0:
                 raise _err('glfs_unlink', p)
+
+    def chown(self, name, uid, gid):
+        p = _path(name)
+        with self._lock:
+            f, fs = self._need()
+            if f['glfs_chown'](fs, p, uid, gid) != 0:
+                raise _err('glfs_chown', p)
 
     def rename(self, old, new):
         po, pn = _path(old), _path(new)

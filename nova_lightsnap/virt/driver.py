@@ -276,7 +276,8 @@ class LightSnapLibvirtDriver(nova_private.LibvirtDriverBase):
             libvirt_host.get_connection(),
             job_timeout=CONF.lightsnap.volume_job_timeout,
             use_events=utils.concurrency_mode_threading(),
-            connect=libvirt_host.get_connection)
+            connect=libvirt_host.get_connection,
+            give_owner=CONF.lightsnap.gluster_image_owner)
 
     def _guest(self, instance):
         try:

@@ -246,6 +246,16 @@ class GfapiVolumeTest(testcase.TestCase):
         self.assertGlusterErrno(errno.ENOENT, self.vol.unlink, n)
         self.assertFalse(self.vol.exists(n + '/below'))
 
+    def test_chown(self):
+        n = self.name('owned')
+        self.vol.write_file(n, b'x', uid=0, gid=0)
+        uid, gid = _qemu_uid_gid()
+        self.vol.chown(n, uid, gid + 1)
+        st = self.vol.stat(n)
+        self.assertEqual((uid, gid + 1), (st.st_uid, st.st_gid))
+        self.assertGlusterErrno(errno.ENOENT, self.vol.chown,
+                                self.name('missing'), uid, gid)
+
     def test_link(self):
         a, b = self.name('linksrc'), self.name('linkdst')
         self.vol.write_file(a, b'shared inode')

@@ -201,12 +201,16 @@ def _mount_volume():
 
 
 class _NovaHost:
-    """The two calls Nova's volume code makes on its libvirt Host: which
+    """The calls Nova's volume code makes on its libvirt Host: which
     mounted volumes guests use already (none of the tests' mounts is in
-    use before its domain), and a volume's encryption secret."""
+    use before its domain), a volume's encryption secret, and the
+    connection (our volume driver reads the host's capabilities)."""
 
     def __init__(self, conn):
         self.conn = conn
+
+    def get_connection(self):
+        return self.conn
 
     @staticmethod
     def list_guests(only_running=True):
@@ -223,16 +227,18 @@ class _NovaHost:
             raise
 
 
-class FuseAttachment(fixtures.Fixture):
-    """The gluster image ``fname`` as Nova attaches it with ``[lightsnap]
-    gluster_transport = fuse``: our volume driver mounts the volume (Nova's
-    mount manager, its privileged mount run in this process) and makes the
-    disk XML. ``ref`` is the file on the mount, ``xml`` the disk; cleaned
-    up, the volume is released as on detach (unmounted with its last
-    user). Nova names the disk's device after ``serial`` (the volume id):
-    ``ua-<serial>``."""
+class VolumeAttachment(fixtures.Fixture):
+    """The gluster image ``fname`` as Nova attaches it through our volume
+    driver with ``[lightsnap] gluster_transport = transport``: 'fuse'
+    mounts the volume (Nova's mount manager, its privileged mount run in
+    this process) and attaches the file; 'libgfapi' makes a network disk
+    and gives the image libvirt's owner. ``ref`` is the image as the
+    domain reaches it, ``xml`` the disk; cleaned up, the volume is
+    released as on detach (unmounted with its last user). Nova names the
+    disk's device after ``serial`` (the volume id): ``ua-<serial>``."""
 
-    def __init__(self, conn, instance_uuid, name, target, fname, serial):
+    def __init__(self, conn, instance_uuid, name, target, fname, serial,
+                 transport):
         super().__init__()
         self.conn = conn
         self.instance = types.SimpleNamespace(uuid=instance_uuid)
@@ -240,6 +246,7 @@ class FuseAttachment(fixtures.Fixture):
         self.target = target
         self.fname = fname
         self.serial = serial
+        self.transport = transport
 
     def _setUp(self):
         from oslo_config import fixture as config_fixture
@@ -250,22 +257,25 @@ class FuseAttachment(fixtures.Fixture):
 
         from nova_lightsnap.virt.volume import glusterfs
 
-        # Not under a test's directory, whose removal would go down into a
-        # mount left behind and empty the shared volume.
-        base = tempfile.mkdtemp(prefix='mnt-%s-' % self.name, dir=TEST_DIR)
-        os.chmod(base, 0o755)  # as Nova's state_path/mnt, for QEMU
-        self.addCleanup(os.rmdir, base)
         conf = self.useFixture(config_fixture.Config(nova.conf.CONF))
-        conf.config(gluster_transport='fuse', group='lightsnap',
-                    glusterfs_mount_point_base=base)
-        self.useFixture(fixtures.MockPatchObject(
-            nova.privsep.sys_admin_pctxt, 'client_mode', False))
-        manager = mount.get_manager()
-        with manager.cond:
-            fresh = manager.state is None
+        conf.config(virt_type='qemu', group='libvirt')
+        conf.config(gluster_transport=self.transport, group='lightsnap')
         nova_host = _NovaHost(self.conn)
-        if fresh:
-            manager.host_up(nova_host)  # as nova-compute's init_host does
+        if self.transport == 'fuse':
+            # Not under a test's directory, whose removal would go down into
+            # a mount left behind and empty the shared volume.
+            base = tempfile.mkdtemp(prefix='mnt-%s-' % self.name,
+                                    dir=TEST_DIR)
+            os.chmod(base, 0o755)  # as Nova's state_path/mnt, for QEMU
+            self.addCleanup(os.rmdir, base)
+            conf.config(glusterfs_mount_point_base=base, group='lightsnap')
+            self.useFixture(fixtures.MockPatchObject(
+                nova.privsep.sys_admin_pctxt, 'client_mode', False))
+            manager = mount.get_manager()
+            with manager.cond:
+                fresh = manager.state is None
+            if fresh:
+                manager.host_up(nova_host)  # as nova-compute's init_host
         volume_driver = glusterfs.LibvirtGlusterfsVolumeDriver(nova_host)
         info = {'driver_volume_type': 'glusterfs', 'serial': self.serial,
                 'data': {'export': '%s:/%s' % (GLUSTER_HOST, GLUSTER_VOLUME),
@@ -275,14 +285,22 @@ class FuseAttachment(fixtures.Fixture):
         self.xml = volume_driver.get_config(
             info, {'dev': self.target, 'bus': 'virtio', 'type': 'disk'}
         ).to_xml()
-        self.ref = chain.ImageRef('file', info['data']['device_path'])
+        if self.transport == 'fuse':
+            self.ref = chain.ImageRef('file', info['data']['device_path'])
+        else:
+            self.ref = chain.ImageRef('gluster', self.fname,
+                                      host=GLUSTER_HOST,
+                                      port=chain.GLUSTER_DEFAULT_PORT,
+                                      volume=GLUSTER_VOLUME)
 
 
 class TestDomain(fixtures.Fixture):
     """A domain with qcow2 disks on local files and/or the gluster volume.
 
-    ``disks`` maps a target to 'file', 'gluster' (a libgfapi network disk)
-    or 'fuse' (a file in the gluster volume, mounted as Nova mounts it).
+    ``disks`` maps a target to 'file', 'gluster' (a libgfapi network disk),
+    'volume' (the same, as our volume driver attaches it: root's image
+    given libvirt's owner, and libvirt told to leave it) or 'fuse' (a file
+    in the gluster volume, mounted as Nova mounts it).
     """
 
     def __init__(self, disks=None, running=True, agent_channel=False,
@@ -369,16 +387,21 @@ class TestDomain(fixtures.Fixture):
         qemu_img('create', '-q', '-f', 'qcow2', local, self.disk_size)
         from nova_lightsnap.gluster import gfapi
         vol = gluster_volume()
-        vol.copy_in(local, '/' + fname, mode=0o666, uid=64055, gid=64055,
+        # A volume's image as Cinder leaves it, root's: the volume driver
+        # gives it libvirt's owner.
+        owner = (0, 0) if kind == 'volume' else (64055, 64055)
+        vol.copy_in(local, '/' + fname, mode=0o660 if kind == 'volume'
+                    else 0o666, uid=owner[0], gid=owner[1],
                     pad_to=gfapi.QEMU_GLUSTER_ALIGN)
         os.unlink(local)
         self.addCleanup(self._remove_gluster_files, fname[:-len('.qcow2')])
-        if kind == 'fuse':
-            fuse = self.useFixture(FuseAttachment(
+        if kind in ('fuse', 'volume'):
+            attachment = self.useFixture(VolumeAttachment(
                 self.conn, self.uuid, self.name, target, fname,
-                self.serials.get(target, str(uuid.uuid4()))))
-            self.disk_xml[target] = fuse.xml
-            return fuse.ref
+                self.serials.get(target, str(uuid.uuid4())),
+                'fuse' if kind == 'fuse' else 'libgfapi'))
+            self.disk_xml[target] = attachment.xml
+            return attachment.ref
         return chain.ImageRef('gluster', fname, host=GLUSTER_HOST,
                               port=chain.GLUSTER_DEFAULT_PORT,
                               volume=GLUSTER_VOLUME)

@@ -11,17 +11,21 @@
 #    under the License.
 
 """qemu-img runs: a read or a commit that crashes runs again, nothing else
-does."""
+does. A gluster image given libvirt's owner through our connection."""
 
+import errno
 import os
 import shutil
 import tempfile
+
+from unittest import mock
 
 import fixtures
 
 from nova_lightsnap import chain
 from nova_lightsnap.engine import errors
 from nova_lightsnap.engine import images
+from nova_lightsnap.gluster import gfapi
 
 from tests.support import testcase
 
@@ -110,3 +114,55 @@ class PrivateFilesTest(testcase.TestCase):
             errors.InvalidInput, images.export, chain.ImageRef('file', src),
             os.path.join(self.dir, 'missing', 'out.qcow2'))
         self.assertIn('choose a writable place', str(err))
+
+
+class GiveOwnerTest(testcase.TestCase):
+    """The logic only; tests/functional/test_gfapi.py chowns for real and
+    tests/functional/test_gluster_volume_owner.py runs libvirt on it."""
+
+    REF = chain.ImageRef('gluster', 'volume-1', host='127.0.0.2',
+                         port=24007, volume='lightsnap')
+
+    def setUp(self):
+        super().setUp()
+        self.volume = mock.Mock()
+        self.connect = self.useFixture(fixtures.MockPatchObject(
+            gfapi, 'connect_cached', return_value=self.volume)).mock
+        self.forget = self.useFixture(fixtures.MockPatchObject(
+            gfapi, 'forget_cached')).mock
+
+    def owned_by(self, uid, gid):
+        self.volume.stat.return_value = os.stat_result(
+            (0o100660, 1, 1, 1, uid, gid, 0, 0, 0, 0))
+
+    def test_an_image_with_the_owner_is_left_as_it_is(self):
+        self.owned_by(64055, 64055)
+        self.assertTrue(images.give_owner(self.REF, (64055, 64055)))
+        self.connect.assert_called_once_with('127.0.0.2', 'lightsnap', 24007)
+        self.volume.stat.assert_called_once_with('/volume-1')
+        self.volume.chown.assert_not_called()
+
+    def test_another_owner_is_changed(self):
+        for uid, gid in ((0, 0), (64055, 110)):
+            self.volume.chown.reset_mock()
+            self.owned_by(uid, gid)
+            self.assertTrue(images.give_owner(self.REF, (64055, 64055)))
+            self.volume.chown.assert_called_once_with('/volume-1', 64055,
+                                                      64055)
+
+    def test_what_cannot_be_done_is_left_to_libvirt(self):
+        self.owned_by(0, 0)
+        self.volume.chown.side_effect = gfapi.GlusterError(
+            errno.EPERM, 'glfs_chown')
+        self.assertFalse(images.give_owner(self.REF, (64055, 64055)))
+        self.forget.assert_not_called()
+        self.volume.stat.side_effect = gfapi.GlusterError(
+            errno.ENOENT, 'glfs_stat')
+        self.assertFalse(images.give_owner(self.REF, (64055, 64055)))
+        self.forget.assert_not_called()
+
+    def test_a_broken_connection_is_forgotten(self):
+        self.connect.side_effect = gfapi.GlusterError(
+            errno.ENOTCONN, 'glfs_init')
+        self.assertFalse(images.give_owner(self.REF, (64055, 64055)))
+        self.forget.assert_called_once_with('127.0.0.2', 'lightsnap', 24007)

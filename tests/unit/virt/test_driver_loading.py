@@ -109,7 +109,8 @@ class ConfTestCase(test.NoDBTestCase):
         self.assertEqual('lightsnap', group.name)
         self.assertEqual(['job_timeout', 'volume_job_timeout',
                           'merge_bandwidth',
-                          'gluster_transport', 'glusterfs_mount_point_base',
+                          'gluster_transport', 'gluster_image_owner',
+                          'glusterfs_mount_point_base',
                           'glusterfs_mount_options', 'live_migration',
                           'keep_store_on_destroy', 'export_dir',
                           'image_snapshot_wait', 'state_dir'],

@@ -39,6 +39,8 @@ from nova.virt import fake
 from nova.virt.libvirt import guest as libvirt_guest
 
 from nova_lightsnap.engine import blockjob
+from nova_lightsnap.engine import images
+from nova_lightsnap.engine import merge
 from nova_lightsnap.engine import qemu_gluster
 from nova_lightsnap.engine import volume_snapshots
 from nova_lightsnap.virt import driver
@@ -318,6 +320,38 @@ class VolumeSnapshotCreateTestCase(VolumeSnapshotBase):
             "<source protocol='gluster' name='lightsnap/volume-1.snap-c'>"
             "<host name='127.0.0.2' port='24007'/></source></disk>"
             "</disks></domainsnapshot>", SNAP_FLAGS)
+
+    def test_create_gluster_image_given_libvirts_owner(self):
+        # The live XML's DAC label says which owner libvirt gives images.
+        self.xml = domain_xml(volume_disk(THREE, kind='gluster')).replace(
+            '</domain>', "<seclabel type='dynamic' model='dac' "
+            "relabel='yes'><label>+64055:+64055</label><imagelabel>"
+            "+64055:+64055</imagelabel></seclabel></domain>")
+        give_owner = self.useFixture(fixtures.MockPatchObject(
+            images, 'give_owner', side_effect=[True, False])).mock
+        for keeps_owner in (True, False):
+            self.dom.snapshotCreateXML.reset_mock()
+            self.create(self.instance())
+            ref = give_owner.call_args.args[0]
+            self.assertEqual(('gluster', 'volume-1.snap-c', '127.0.0.2'),
+                             (ref.kind, ref.path, ref.host))
+            self.assertEqual((64055, 64055), give_owner.call_args.args[1])
+            xml = self.dom.snapshotCreateXML.call_args.args[0]
+            self.assertIn("<host name='127.0.0.2' port='24007'/>%s</source>"
+                          % (merge.KEEP_OWNER if keeps_owner else ''), xml)
+
+    def test_create_gluster_owner_left_to_libvirt_when_configured(self):
+        self.flags(gluster_image_owner=False, group='lightsnap')
+        self.xml = domain_xml(volume_disk(THREE, kind='gluster')).replace(
+            '</domain>', "<seclabel type='dynamic' model='dac' "
+            "relabel='yes'><imagelabel>+64055:+64055</imagelabel>"
+            "</seclabel></domain>")
+        give_owner = self.useFixture(fixtures.MockPatchObject(
+            images, 'give_owner')).mock
+        self.create(self.instance())
+        give_owner.assert_not_called()
+        self.assertNotIn('seclabel',
+                         self.dom.snapshotCreateXML.call_args.args[0])
 
     def test_create_gluster_without_qemu_driver_says_what_to_do(self):
         self.xml = domain_xml(volume_disk(THREE, kind='gluster'))

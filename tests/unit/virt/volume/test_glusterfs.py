@@ -15,6 +15,7 @@
 from unittest import mock
 
 import fixtures
+import libvirt
 from oslo_utils.fixture import uuidsentinel as uuids
 
 from nova import exception
@@ -25,12 +26,22 @@ from nova import utils
 from nova.virt import fake
 from nova.virt.libvirt.volume import nfs
 
+from nova_lightsnap import chain
+from nova_lightsnap.engine import images
 from nova_lightsnap.engine import qemu_gluster
 from nova_lightsnap.virt import driver
 from nova_lightsnap.virt.volume import glusterfs
 
 VOLUME_ID = '0e38683e-f0af-418f-a3f1-6b67ea0f919d'
 DISK_INFO = {'type': 'disk', 'dev': 'vdb', 'bus': 'virtio'}
+CAPABILITIES = """<capabilities><host>
+  <secmodel><model>none</model><doi>0</doi></secmodel>
+  <secmodel><model>dac</model><doi>0</doi>
+    <baselabel type='kvm'>+107:+108</baselabel>
+    <baselabel type='qemu'>+64055:+64055</baselabel>
+  </secmodel>
+</host></capabilities>"""
+KEEP_OWNER = '<seclabel model="dac" relabel="no"/>'
 
 
 def connection_info(**data):
@@ -48,6 +59,8 @@ class GlusterfsVolumeDriverTestCase(test.NoDBTestCase):
         self.useFixture(nova_fixtures.LibvirtFixture())
         self.host = mock.Mock()
         self.host.find_secret.return_value = None
+        self.host.get_connection.return_value.getCapabilities.return_value = (
+            CAPABILITIES)
         self.vol = glusterfs.LibvirtGlusterfsVolumeDriver(self.host)
         self.instance = objects.Instance(uuid=uuids.instance)
         self.mount = self.useFixture(fixtures.MockPatch(
@@ -56,6 +69,8 @@ class GlusterfsVolumeDriverTestCase(test.NoDBTestCase):
             'nova.virt.libvirt.volume.mount.umount')).mock
         self.gluster_driver = self.useFixture(fixtures.MockPatchObject(
             qemu_gluster, 'available', return_value=True)).mock
+        self.give_owner = self.useFixture(fixtures.MockPatchObject(
+            images, 'give_owner', return_value=True)).mock
 
     def test_libgfapi_network_disk(self):
         info = connection_info()
@@ -76,6 +91,57 @@ class GlusterfsVolumeDriverTestCase(test.NoDBTestCase):
         self.assertIn('<serial>%s</serial>' % VOLUME_ID, xml)
         self.vol.disconnect_volume(info, self.instance)
         self.umount.assert_not_called()
+
+    def test_libgfapi_image_gets_libvirts_owner_and_keeps_it(self):
+        self.flags(virt_type='qemu', group='libvirt')
+        conf = self.vol.get_config(connection_info(), DISK_INFO)
+        self.give_owner.assert_called_once_with(
+            chain.ImageRef('gluster', 'volume-%s' % VOLUME_ID,
+                           host='192.168.1.1', port=24007,
+                           volume='lightsnap'), (64055, 64055))
+        # Nova sets attributes after get_config; the seclabel follows them.
+        conf.target_dev = 'vdc'
+        xml = conf.to_xml()
+        self.assertIn('<source protocol="gluster" name="lightsnap/volume-%s">'
+                      '<host name="192.168.1.1" port="24007"/>%s</source>'
+                      % (VOLUME_ID, KEEP_OWNER), xml.replace('\n', '')
+                      .replace('  ', ''))
+        self.assertIn('<target dev="vdc"', xml)
+
+    def test_owner_of_the_hosts_virt_type(self):
+        self.flags(virt_type='kvm', group='libvirt')
+        self.vol.get_config(connection_info(), DISK_INFO)
+        self.assertEqual((107, 108), self.give_owner.call_args.args[1])
+
+    def test_owner_left_to_libvirt_when_it_cannot_be_given(self):
+        self.give_owner.return_value = False
+        xml = self.vol.get_config(connection_info(), DISK_INFO).to_xml()
+        self.assertNotIn('seclabel', xml)
+        self.give_owner.assert_called_once()
+
+    def test_owner_left_to_libvirt_when_configured(self):
+        self.flags(gluster_image_owner=False, group='lightsnap')
+        xml = self.vol.get_config(connection_info(), DISK_INFO).to_xml()
+        self.assertNotIn('seclabel', xml)
+        self.give_owner.assert_not_called()
+
+    def test_owner_left_to_libvirt_without_a_dac_label(self):
+        getcaps = self.host.get_connection.return_value.getCapabilities
+        for caps in ('<capabilities><host/></capabilities>',
+                     libvirt.libvirtError('no connection')):
+            self.give_owner.reset_mock()
+            getcaps.side_effect = [caps]
+            xml = self.vol.get_config(connection_info(), DISK_INFO).to_xml()
+            self.assertNotIn('seclabel', xml)
+            self.give_owner.assert_not_called()
+
+    def test_fuse_file_owner_left_to_libvirt(self):
+        self.flags(gluster_transport='fuse', group='lightsnap')
+        info = connection_info()
+        self.vol.connect_volume(info, self.instance)
+        xml = self.vol.get_config(info, DISK_INFO).to_xml()
+        self.assertNotIn('seclabel', xml)
+        self.give_owner.assert_not_called()
 
     def test_libgfapi_without_qemu_driver_refused_with_advice(self):
         self.gluster_driver.return_value = False
