@@ -105,8 +105,8 @@ OPTS = [
              'itself on every start, stop, attach, detach and snapshot, '
              'each time through a libgfapi client whose teardown takes '
              'about 10 s on glusterfs 7 to 11. The image then stays '
-             'QEMU\'s while the instance is stopped, where libvirt gives it '
-             'back to root. False leaves the owner to libvirt.'),
+             'QEMU\'s while the instance is stopped, where libvirt 9.0 gives '
+             'it back to root. False leaves the owner to libvirt.'),
     cfg.StrOpt(
         'glusterfs_mount_point_base',
         default='$state_path/mnt',

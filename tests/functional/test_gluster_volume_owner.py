@@ -17,9 +17,11 @@ The volume's image is root's, as Cinder leaves it. The volume driver gives
 it libvirt's owner through our own libgfapi connection and tells libvirt to
 leave that owner alone; an assisted snapshot does the same with Cinder's
 new file. libvirt keeps its word: the domain runs on both files, and they
-are still QEMU's after the domain stops, where libvirt gives an image it
-labelled back to root. The control case, a volume whose owner could not be
-given, shows that difference. What the guest wrote reads back throughout.
+are still QEMU's after the domain stops (libvirt 9.0 gives an image it
+labelled back to root then). The control case shows that the owner is
+ours to give: told the same without our chown, libvirt leaves root's
+image alone and QEMU cannot open it. What the guest wrote reads back
+throughout.
 """
 
 import os
@@ -27,6 +29,7 @@ import tempfile
 import uuid
 
 import fixtures
+import libvirt
 
 from nova_lightsnap import chain
 from nova_lightsnap.engine import images
@@ -41,13 +44,14 @@ REGIONS = 4
 class GlusterVolumeOwnerTest(testcase.TestCase):
     timeout_seconds = 600
 
-    def start(self):
+    def start(self, running=True):
         self.volume_id = str(uuid.uuid4())
         self.vm = self.useFixture(domains.TestDomain(
-            {'vda': 'file', 'vdb': 'volume'},
+            {'vda': 'file', 'vdb': 'volume'}, running=running,
             serials={'vdb': self.volume_id}))
         self.root = self.vm.roots['vdb']
-        self.qemu = chain.dac_image_owner(self.vm.domain.XMLDesc(0))
+        self.qemu = chain.dac_base_owner(self.vm.conn.getCapabilities(),
+                                         'qemu')
         self.assertIsNotNone(self.qemu)
 
     def owner(self, ref):
@@ -79,7 +83,7 @@ class GlusterVolumeOwnerTest(testcase.TestCase):
         self.vm.write('vdb', 2, 0x52)
 
         self.vm.domain.destroy()
-        # libvirt gives the images it labelled back to root at this point.
+        # libvirt 9.0 gives the images it labelled back to root here.
         self.assertEqual([self.qemu, self.qemu],
                          [self.owner(self.root), self.owner(new)])
         self.assertEqual([], self.vm.mismatches(new, {1: 0x51, 2: 0x52},
@@ -95,15 +99,13 @@ class GlusterVolumeOwnerTest(testcase.TestCase):
         self.assertEqual([], self.vm.mismatches(
             new, {1: 0x51, 2: 0x52, 3: 0x53}, REGIONS))
 
-    def test_control_owner_left_to_libvirt(self):
-        # Our connection could not give the owner (no permission, say):
-        # libvirt labels the image itself, and gives it back to root.
+    def test_control_relabel_no_without_our_owner(self):
+        # The source says relabel='no' but the image stays root's.
         self.useFixture(fixtures.MockPatchObject(images, 'give_owner',
-                                                 return_value=False))
-        self.start()
-        self.assertEqual(self.qemu, self.owner(self.root))
-        self.vm.write('vdb', 1, 0x61)
-        self.vm.domain.destroy()
+                                                 return_value=True))
+        self.start(running=False)
+        self.assertIn("<seclabel model='dac' relabel='no'/>",
+                      self.vm.disk_xml['vdb'].replace('"', "'"))
+        ex = self.assertRaises(libvirt.libvirtError, self.vm.domain.create)
+        self.assertIn('Permission denied', str(ex))
         self.assertEqual((0, 0), self.owner(self.root))
-        self.assertEqual([], self.vm.mismatches(self.root, {1: 0x61},
-                                                REGIONS))

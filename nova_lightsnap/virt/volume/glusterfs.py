@@ -32,7 +32,7 @@ A libgfapi image is given the owner libvirt would give it (its DAC
 ``baselabel`` for the host's virt type) through our own connection to the
 volume, and its source says ``<seclabel model='dac' relabel='no'/>``:
 libvirt would otherwise chown it when the domain starts or the disk is
-attached, and chown it back to root when it stops or is detached, each
+attached, and (libvirt 9.0) back to root when it stops or is detached, each
 time through a libgfapi client of its own whose teardown takes about 10 s
 (glusterfs 7 to 11). Left to libvirt when our connection cannot do it.
 """
