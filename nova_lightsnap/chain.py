@@ -245,14 +245,16 @@ def domain_has_agent_channel(xml):
     return False
 
 
-def set_disk_sources(xml, sources, by_path=False):
+def set_disk_sources(xml, sources, by_path=False, owned=()):
     """Point disks at new active images in a (persistent/inactive) XML.
 
     ``sources`` maps a target to an ``(ImageRef, format)`` pair; with
     ``by_path`` it maps the current source file instead (Nova's generated
     XML names the root disk's file, whatever its target in a rescue). The
     ``<backingStore>`` elements are dropped: libvirt probes the chain from
-    the image headers when the domain starts.
+    the image headers when the domain starts. The network sources of the
+    keys in ``owned`` say ``<seclabel model='dac' relabel='no'/>``: their
+    new images have the owner libvirt would give them.
     """
     root = ElementTree.fromstring(xml)
     seen = set()
@@ -270,6 +272,11 @@ def set_disk_sources(xml, sources, by_path=False):
             source.set('file', ref.path)
         else:
             source.set('name', '%s/%s' % (ref.volume, ref.path))
+            if key in owned:
+                for seclabel in source.findall('seclabel'):
+                    source.remove(seclabel)
+                ElementTree.SubElement(source, 'seclabel', model='dac',
+                                       relabel='no')
         for attr in ('index',):
             source.attrib.pop(attr, None)
         driver = disk_el.find('driver')

@@ -319,7 +319,9 @@ class DomainSnapshots(operations.Operations, recovery.Recovery, store.Store,
 
     # -- domain definition ----------------------------------------------------
 
-    def _redefine(self, sources):
-        """Point the persistent definition's disks at new images."""
-        xml = chain.set_disk_sources(self._xml(inactive=True), sources)
+    def _redefine(self, sources, owned=()):
+        """Point the persistent definition's disks at new images; ``owned``
+        as chain.set_disk_sources takes it."""
+        xml = chain.set_disk_sources(self._xml(inactive=True), sources,
+                                     owned=owned)
         self.dom = self.conn.defineXML(xml)

@@ -226,6 +226,10 @@ class Operations:
             # A kept disk comes back as an overlay on the root image,
             # which holds still only while the domain is off.
             kept = {t: snap.kept[t] for t in overlays if t in snap.kept}
+            # The domain starts again on overlays with the owner libvirt
+            # gives its images, and libvirt is told so (merge.KEEP_OWNER).
+            owner = chain.dac_image_owner(self._xml()) if running else None
+            owned = () if owner is None else set(overlays) - set(kept)
             parents = {t: (st.disks[t].root.basename if t in kept
                            else snap.layers[t]) for t in overlays}
             st.journal = journal.Revert(
@@ -249,7 +253,8 @@ class Operations:
                     else:
                         images.create_overlay(ref, parent,
                                               dstate.formats[parent],
-                                              capacities[target])
+                                              capacities[target],
+                                              owner=owner)
             except BaseException:
                 xml = st.journal.xml
                 self.abort_create(st, PreparedSnapshot(name, overlays, False))
@@ -258,11 +263,12 @@ class Operations:
                 raise
             sources = {t: (r, 'qcow2') for t, r in overlays.items()}
             if persistent:
-                self._redefine(sources)
+                self._redefine(sources, owned)
                 if running and not stopped:
                     self.dom.destroy()
             else:
-                xml = chain.set_disk_sources(st.journal.xml, sources)
+                xml = chain.set_disk_sources(st.journal.xml, sources,
+                                             owned=owned)
                 if not stopped:
                     self.dom.destroy()
             self._commit_switch(st, st.journal)

@@ -13,6 +13,7 @@
 """The chain model against XML taken from real libvirt 9.0."""
 
 import os
+from xml.etree import ElementTree
 
 from nova_lightsnap import chain
 
@@ -125,6 +126,25 @@ class ParseTest(testcase.TestCase):
         self.assertEqual(1, len(disks['vda'].chain))
         self.assertRaises(ValueError, chain.set_disk_sources, xml,
                           {'vdz': (disks['vda'].active.ref, 'qcow2')})
+
+    def test_set_disk_sources_says_which_network_images_keep_owner(self):
+        xml = fixture('live-gluster.xml')
+        vdb = {d.target: d for d in chain.parse_disks(xml)}['vdb']
+        ref = vdb.active.ref.sibling('b.ls0009.qcow2')
+        sources = {'vdb': (ref, 'qcow2'),
+                   'vda': (chain.ImageRef('file', '/srv/a.qcow2'), 'qcow2')}
+        for owned, seclabels in (((), []), ({'vdb'}, ['no']),
+                                 ({'vda', 'vdb'}, ['no'])):
+            new = chain.set_disk_sources(xml, sources, owned=owned)
+            # Once, also when the source had one already.
+            new = chain.set_disk_sources(new, sources, owned=owned)
+            root = ElementTree.fromstring(new)
+            self.assertEqual(seclabels, [
+                label.get('relabel') for label in
+                root.iterfind('./devices/disk/source/seclabel')
+                if label.get('model') == 'dac'])
+            disks = {d.target: d for d in chain.parse_disks(new)}
+            self.assertEqual(ref, disks['vdb'].active.ref)
 
     def test_agent_channel(self):
         self.assertFalse(chain.domain_has_agent_channel(

@@ -83,12 +83,11 @@ class AgentHangTest(test_quiesce.QuiesceTestCase):
         self.agent.sh('echo after > /data/g; sync')
 
     def test_auto_takes_the_snapshot_unquiesced(self):
-        started = time.monotonic()
         snap = self.host.domain(self.vm.name).create('a1', 'auto')
-        elapsed = time.monotonic() - started
+        # Bounded by the agent timeout, not by the hook: waited for, the
+        # hook would have let the freeze succeed. (How long it takes is a
+        # benchmark's business: a loaded host stretches libvirt's calls.)
         self.assertFalse(snap['quiesced'])
-        # Bounded by the agent timeout and the thaw, not by the hook.
-        self.assertLess(elapsed, AGENT_TIMEOUT + HOOK_SLEEP + 15)
         self.thawed_soon()
         self.assertEqual(['a1'], [s['name'] for s in
                                   self.host.domain(self.vm.name).list()])
