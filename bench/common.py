@@ -112,9 +112,7 @@ class BenchDomain:
                         uid=owner, gid=owner,
                         pad_to=gfapi.QEMU_GLUSTER_ALIGN)
             os.unlink(local)
-            ref = ImageRef('gluster', os.path.basename(local),
-                           host=domains.GLUSTER_HOST, port=24007,
-                           volume=domains.GLUSTER_VOLUME)
+            ref = domains.gluster_ref(os.path.basename(local))
         disk = domains.disk_xml('vda', ref)
         if kind in ('fuse', 'volume'):
             self.attachment = domains.VolumeAttachment(

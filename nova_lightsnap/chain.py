@@ -24,6 +24,19 @@ from xml.etree import ElementTree
 
 GLUSTER_DEFAULT_PORT = 24007
 
+# libvirt's DAC driver left alone on a network overlay (issue 15): it would
+# otherwise chown the image through libgfapi in a process forked into
+# QEMU's mount namespace (qemuSecurityChownCallback, run by the DAC
+# transaction), a libgfapi client and its ~10 s teardown per image, at the
+# snapshot and again whenever a block job makes the image writable or
+# read-only or drops it. Only for images that have the owner libvirt would
+# give them: our overlays, made so, and a volume's images given it
+# (engine.images.give_owner). libvirt (9.0 to 11.3) keeps this in memory
+# only: it never writes a network source's seclabel into any XML, so after
+# a libvirtd restart, or a definition read back and redefined, the chowns
+# (correct, only slow) come back for those images.
+KEEP_OWNER = "<seclabel model='dac' relabel='no'/>"
+
 
 @dataclasses.dataclass(frozen=True)
 class ImageRef:
@@ -253,8 +266,8 @@ def set_disk_sources(xml, sources, by_path=False, owned=()):
     XML names the root disk's file, whatever its target in a rescue). The
     ``<backingStore>`` elements are dropped: libvirt probes the chain from
     the image headers when the domain starts. The network sources of the
-    keys in ``owned`` say ``<seclabel model='dac' relabel='no'/>``: their
-    new images have the owner libvirt would give them.
+    keys in ``owned`` say KEEP_OWNER: their new images have the owner
+    libvirt would give them.
     """
     root = ElementTree.fromstring(xml)
     seen = set()
@@ -275,8 +288,7 @@ def set_disk_sources(xml, sources, by_path=False, owned=()):
             if key in owned:
                 for seclabel in source.findall('seclabel'):
                     source.remove(seclabel)
-                ElementTree.SubElement(source, 'seclabel', model='dac',
-                                       relabel='no')
+                source.append(ElementTree.fromstring(KEEP_OWNER))
         for attr in ('index',):
             source.attrib.pop(attr, None)
         driver = disk_el.find('driver')

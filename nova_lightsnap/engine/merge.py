@@ -36,6 +36,7 @@ import typing
 
 import libvirt
 
+from nova_lightsnap import chain
 from nova_lightsnap.engine import blockjob
 from nova_lightsnap.engine import errors
 from nova_lightsnap.engine import images
@@ -92,19 +93,6 @@ class DomainAdapter:
 
 # -- snapshots ----------------------------------------------------------------
 
-# libvirt's DAC driver left alone on a network overlay (issue 15): it would
-# otherwise chown the image through libgfapi in a process forked into
-# QEMU's mount namespace (qemuSecurityChownCallback, run by the DAC
-# transaction), a libgfapi client and its ~10 s teardown per image, at the
-# snapshot and again whenever a block job makes the image writable or
-# read-only or drops it. Only for images that have the owner libvirt would
-# give them: our overlays, made so, and a volume's images given it
-# (images.give_owner). libvirt (9.0 to 11.3) keeps this in memory only: it
-# never writes a network source's seclabel into any XML, so after a
-# libvirtd restart, or a definition read back and redefined, the chowns
-# (correct, only slow) come back for those images.
-KEEP_OWNER = "<seclabel model='dac' relabel='no'/>"
-
 
 def snapshot_xml(overlays, uncovered=(), network=None, owned=False):
     """``<domainsnapshot>`` naming a pre-created overlay for every covered
@@ -116,7 +104,7 @@ def snapshot_xml(overlays, uncovered=(), network=None, owned=False):
     backup hosts, Nova's 'netfs'); by default a gluster ref names its host.
     ``owned``: the overlays already have the owner libvirt would give
     them (its image label, which images.create_overlay gave them), so
-    libvirt is told not to chown a network overlay (KEEP_OWNER).
+    libvirt is told not to chown a network overlay (chain.KEEP_OWNER).
     """
     network = network or {}
     parts = ['<domainsnapshot><disks>']
@@ -141,7 +129,7 @@ def snapshot_xml(overlays, uncovered=(), network=None, owned=False):
                 "%s='%s'" % (key, _xml_attr(value))
                 for key, value in host.items()))
         if owned:
-            parts.append(KEEP_OWNER)
+            parts.append(chain.KEEP_OWNER)
         parts.append('</source></disk>')
     parts.append('</disks></domainsnapshot>')
     return ''.join(parts)

@@ -227,7 +227,7 @@ class Operations:
             # which holds still only while the domain is off.
             kept = {t: snap.kept[t] for t in overlays if t in snap.kept}
             # The domain starts again on overlays with the owner libvirt
-            # gives its images, and libvirt is told so (merge.KEEP_OWNER).
+            # gives its images, and libvirt is told so (chain.KEEP_OWNER).
             owner = chain.dac_image_owner(self._xml()) if running else None
             owned = () if owner is None else set(overlays) - set(kept)
             parents = {t: (st.disks[t].root.basename if t in kept

@@ -112,13 +112,10 @@ class FakeCinder:
                              [i.ref.basename for i in disk.chain], context)
             if self.root.kind == 'gluster':
                 owner = chain.dac_image_owner(self.vm.domain.XMLDesc(0))
-                test.assertEqual({name: owner for name in backing},
-                                 {name: self.owner(name) for name in backing},
-                                 context)
-
-    def owner(self, name):
-        st = domains.gluster_volume().stat('/' + self.ref(name).path)
-        return st.st_uid, st.st_gid
+                test.assertEqual(
+                    {name: owner for name in backing},
+                    {name: domains.gluster_owner(self.ref(name))
+                     for name in backing}, context)
 
     def ref(self, name):
         return self.root.sibling(name)

@@ -54,10 +54,6 @@ class GlusterVolumeOwnerTest(testcase.TestCase):
                                          'qemu')
         self.assertIsNotNone(self.qemu)
 
-    def owner(self, ref):
-        st = domains.gluster_volume().stat('/' + ref.path)
-        return st.st_uid, st.st_gid
-
     def cinder_file(self, name, backing):
         """Cinder's new file for a snapshot: root's, backed by ``backing``
         (a relative name)."""
@@ -71,21 +67,22 @@ class GlusterVolumeOwnerTest(testcase.TestCase):
 
     def test_owner_given_and_kept_by_libvirt(self):
         self.start()
-        self.assertEqual(self.qemu, self.owner(self.root))
+        self.assertEqual(self.qemu, domains.gluster_owner(self.root))
         self.vm.write('vdb', 1, 0x51)
         new = self.cinder_file(self.root.basename + '.snap-1',
                                self.root.basename)
-        self.assertEqual((0, 0), self.owner(new))
+        self.assertEqual((0, 0), domains.gluster_owner(new))
         volume_snapshots.VolumeSnapshots(self.vm.conn).create(
             self.vm.domain, self.volume_id, new.basename)
         self.assertEqual(new, self.vm.disks()['vdb'].active.ref)
-        self.assertEqual(self.qemu, self.owner(new))
+        self.assertEqual(self.qemu, domains.gluster_owner(new))
         self.vm.write('vdb', 2, 0x52)
 
         self.vm.domain.destroy()
         # libvirt 9.0 gives the images it labelled back to root here.
         self.assertEqual([self.qemu, self.qemu],
-                         [self.owner(self.root), self.owner(new)])
+                         [domains.gluster_owner(self.root),
+                          domains.gluster_owner(new)])
         self.assertEqual([], self.vm.mismatches(new, {1: 0x51, 2: 0x52},
                                                 REGIONS))
         self.assertEqual([], self.vm.mismatches(self.root, {1: 0x51},
@@ -108,4 +105,4 @@ class GlusterVolumeOwnerTest(testcase.TestCase):
                       self.vm.disk_xml['vdb'].replace('"', "'"))
         ex = self.assertRaises(libvirt.libvirtError, self.vm.domain.create)
         self.assertIn('Permission denied', str(ex))
-        self.assertEqual((0, 0), self.owner(self.root))
+        self.assertEqual((0, 0), domains.gluster_owner(self.root))

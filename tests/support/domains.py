@@ -145,6 +145,19 @@ def gluster_volume():
     return gfapi.connect_cached(GLUSTER_HOST, GLUSTER_VOLUME)
 
 
+def gluster_ref(name):
+    """The image ``name`` in the test volume, as a libgfapi disk names it."""
+    return chain.ImageRef('gluster', name, host=GLUSTER_HOST,
+                          port=chain.GLUSTER_DEFAULT_PORT,
+                          volume=GLUSTER_VOLUME)
+
+
+def gluster_owner(ref):
+    """(uid, gid) of the image ``ref`` in the test volume."""
+    st = gluster_volume().stat('/' + ref.path)
+    return st.st_uid, st.st_gid
+
+
 def local_path(ref):
     """A path to the image ``ref`` that qemu-io and qemu-img open as a
     local file, with its backing chain: the file itself, or the gluster
@@ -288,10 +301,7 @@ class VolumeAttachment(fixtures.Fixture):
         if self.transport == 'fuse':
             self.ref = chain.ImageRef('file', info['data']['device_path'])
         else:
-            self.ref = chain.ImageRef('gluster', self.fname,
-                                      host=GLUSTER_HOST,
-                                      port=chain.GLUSTER_DEFAULT_PORT,
-                                      volume=GLUSTER_VOLUME)
+            self.ref = gluster_ref(self.fname)
 
 
 class TestDomain(fixtures.Fixture):
@@ -402,9 +412,7 @@ class TestDomain(fixtures.Fixture):
                 'fuse' if kind == 'fuse' else 'libgfapi'))
             self.disk_xml[target] = attachment.xml
             return attachment.ref
-        return chain.ImageRef('gluster', fname, host=GLUSTER_HOST,
-                              port=chain.GLUSTER_DEFAULT_PORT,
-                              volume=GLUSTER_VOLUME)
+        return gluster_ref(fname)
 
     def _remove_gluster_files(self, prefix):
         vol = gluster_volume()

@@ -51,7 +51,6 @@ from nova_lightsnap import chain
 from nova_lightsnap.conf import lightsnap as lightsnap_conf
 from nova_lightsnap.engine import errors
 from nova_lightsnap.engine import images
-from nova_lightsnap.engine import merge
 from nova_lightsnap.engine import qemu_gluster
 from nova_lightsnap import names
 from nova_lightsnap.virt import nova_private
@@ -88,7 +87,7 @@ class OwnedNetworkDisk(vconfig.LibvirtConfigGuestDisk):
 
     def format_dom(self):
         dev = super().format_dom()
-        dev.find('source').append(etree.fromstring(merge.KEEP_OWNER))
+        dev.find('source').append(etree.fromstring(chain.KEEP_OWNER))
         return dev
 
 

@@ -38,9 +38,9 @@ from nova.tests.fixtures import libvirt as fakelibvirt
 from nova.virt import fake
 from nova.virt.libvirt import guest as libvirt_guest
 
+from nova_lightsnap import chain
 from nova_lightsnap.engine import blockjob
 from nova_lightsnap.engine import images
-from nova_lightsnap.engine import merge
 from nova_lightsnap.engine import qemu_gluster
 from nova_lightsnap.engine import volume_snapshots
 from nova_lightsnap.virt import driver
@@ -338,7 +338,7 @@ class VolumeSnapshotCreateTestCase(VolumeSnapshotBase):
             self.assertEqual((64055, 64055), give_owner.call_args.args[1])
             xml = self.dom.snapshotCreateXML.call_args.args[0]
             self.assertIn("<host name='127.0.0.2' port='24007'/>%s</source>"
-                          % (merge.KEEP_OWNER if keeps_owner else ''), xml)
+                          % (chain.KEEP_OWNER if keeps_owner else ''), xml)
 
     def test_create_gluster_owner_left_to_libvirt_when_configured(self):
         self.flags(gluster_image_owner=False, group='lightsnap')
